@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: #include <AsyncMySql/AsyncMySql.h>
+#pragma once
+
+#include <AsyncMySql/global.h>
+#include <AsyncMySql/Error.h>
+#include <AsyncMySql/Types.h>
+#include <AsyncMySql/Column.h>
+#include <AsyncMySql/Row.h>
+#include <AsyncMySql/ResultSet.h>
+#include <AsyncMySql/ConnectOptions.h>
+#include <AsyncMySql/Connection.h>
+#include <AsyncMySql/Cursor.h>

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <AsyncMySql/global.h>
+
+#include <QtCore/QString>
+#include <QtCore/QUrl>
+#include <QtNetwork/QSslConfiguration>
+
+#include <chrono>
+#include <optional>
+
+namespace AsyncMySql {
+
+/*! TLS settings (aiomysql ssl=..., MySQL's --ssl-mode). */
+struct SslOptions
+{
+    enum class Mode {
+        Disabled,       //!< never TLS
+        Preferred,      //!< TLS when the server offers it, without certificate checks
+        Required,       //!< TLS or fail, without certificate checks
+        VerifyCa,       //!< TLS, the server's chain must verify against ca
+        VerifyIdentity, //!< VerifyCa plus the host name must match the certificate
+    };
+    Mode mode = Mode::Preferred;
+    QString ca, cert, key; //!< PEM file paths
+    //! A complete configuration; wins over ca/cert/key when set.
+    std::optional<QSslConfiguration> configuration;
+};
+
+/*! Every aiomysql.connect() keyword, camelCased. */
+struct ASYNCMYSQL_EXPORT ConnectOptions
+{
+    QString host = QStringLiteral("localhost");
+    quint16 port = 3306;
+    QString unixSocket; //!< if set, connect through this unix socket instead of TCP
+    QString user;
+    QString password;
+    QString database;   //!< aiomysql: db
+    QString charset = QStringLiteral("utf8mb4");
+    QString sqlMode;     //!< if set: SET sql_mode after connecting
+    QString initCommand; //!< if set: run after connecting
+    QString readDefaultFile, readDefaultGroup;
+    std::chrono::milliseconds connectTimeout{10000}; //!< covers TCP, TLS and authentication
+    bool autocommit = false;
+    bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
+    bool localInfile = false;
+    SslOptions ssl;
+    QString authPlugin;
+    QString programName;
+    QByteArray serverPublicKey;
+    quint32 clientFlag = 0; //!< extra capability flags, e.g. CLIENT_MULTI_STATEMENTS (1 << 16)
+    enum class Compression { None, Zlib, Zstd } compression = Compression::None;
+    int zstdLevel = 3;
+    CursorType cursorType = CursorType::Buffered; //!< default of Connection::cursor()
+
+    /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
+        (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,
+        charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false),
+        init-command, sql-mode, local-infile, program-name, compression (zlib, zstd).
+        Unknown options are ignored with a warning. */
+    static ConnectOptions fromUrl(const QUrl &url);
+};
+
+} // namespace AsyncMySql

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <AsyncMySql/ConnectOptions.h>
+#include <AsyncMySql/Error.h>
+#include <AsyncMySql/ResultSet.h>
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+
+#include <memory>
+
+namespace AsyncMySql {
+
+class ConnectionPrivate;
+class Cursor;
+
+/*!
+    One session with a MySQL or MariaDB server, driven by the Qt event loop of the thread it
+    lives in. Every asynchronous method returns a QFuture that finishes exactly once, with a
+    value or with one of the Error classes, always from a queued call (never inside the
+    socket's readyRead), so continuations may freely issue further commands.
+
+    Commands queue up and are written at once (pipelined); replies are matched in order.
+*/
+class ASYNCMYSQL_EXPORT Connection : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(bool closed READ isClosed NOTIFY stateChanged)
+    Q_PROPERTY(QString host READ host CONSTANT)
+    Q_PROPERTY(quint16 port READ port CONSTANT)
+    Q_PROPERTY(QString user READ user CONSTANT)
+    Q_PROPERTY(QString unixSocket READ unixSocket CONSTANT)
+    Q_PROPERTY(QString database READ database NOTIFY stateChanged)
+    Q_PROPERTY(QString charset READ charset NOTIFY stateChanged)
+    Q_PROPERTY(QString encoding READ encoding NOTIFY stateChanged)
+    Q_PROPERTY(bool echo READ echo WRITE setEcho)
+    Q_PROPERTY(bool autocommit READ autocommit)
+    Q_PROPERTY(QString serverVersion READ serverVersion NOTIFY stateChanged)
+    Q_PROPERTY(quint32 threadId READ threadId NOTIFY stateChanged)
+    Q_PROPERTY(quint64 insertId READ insertId)
+    Q_PROPERTY(quint64 affectedRows READ affectedRows)
+
+public:
+    enum class State { Closed, Connecting, Connected, Closing };
+    Q_ENUM(State)
+
+    explicit Connection(const ConnectOptions &options, QObject *parent = nullptr);
+    ~Connection() override;
+
+    //! aiomysql.connect(): a new Connection, opened; it belongs to \a parent (or to the caller).
+    static QFuture<Connection *> connect(const ConnectOptions &options, QObject *parent = nullptr);
+
+    //! Connects and authenticates. Finishes at once if already connected.
+    QFuture<void> open();
+    //! A new cursor, child of this connection. Buffered by default (ConnectOptions::cursorType).
+    Cursor *cursor();
+    Cursor *cursor(CursorType type);
+    //! Runs \a sql (with %s arguments interpolated, see Cursor::execute) and reads all rows.
+    QFuture<ResultSet> query(const QString &sql, const QVariantList &args = {});
+    //! COM_PING; if the connection is closed and \a reconnect is true, opens it first.
+    QFuture<void> ping(bool reconnect = true);
+    //! Closes the socket now, without COM_QUIT; pending futures fail with InterfaceError.
+    void close();
+    //! Sends COM_QUIT after the pending commands, then closes.
+    QFuture<void> ensureClosed();
+
+    QFuture<void> setAutocommit(bool on);
+    QFuture<void> begin();
+    QFuture<void> commit();
+    QFuture<void> rollback();
+    QFuture<void> selectDb(const QString &database);
+    QFuture<void> setCharset(const QString &charset);
+    QFuture<QList<Warning>> showWarnings();
+
+    //! A SQL literal for \a value, quoted and escaped: 'it''s', 42, NULL, (1,2,3).
+    QString escape(const QVariant &value) const;
+    QString literal(const QVariant &value) const { return escape(value); }
+    //! Escapes a string's content (no quotes), honouring NO_BACKSLASH_ESCAPES.
+    QString escapeString(const QString &text) const;
+
+    State state() const;
+    bool isClosed() const;
+    QString host() const;
+    quint16 port() const;
+    QString user() const;
+    QString unixSocket() const;
+    QString database() const;
+    QString charset() const;
+    QString encoding() const; //!< the Qt codec name used for text (e.g. "UTF-8")
+    bool echo() const;
+    void setEcho(bool on);
+    //! The autocommit mode the server reported last.
+    bool autocommit() const;
+    //! True while the server reports an open transaction.
+    bool inTransaction() const;
+    QString serverVersion() const;
+    quint32 threadId() const;
+    quint64 insertId() const;
+    quint64 affectedRows() const;
+    quint16 serverStatus() const;
+    const ConnectOptions &options() const;
+
+Q_SIGNALS:
+    void stateChanged(AsyncMySql::Connection::State state);
+    void connected();
+    void disconnected();
+    void errorOccurred(const AsyncMySql::Error &error);
+    void queryLogged(const QString &sql);
+
+private:
+    friend class ConnectionPrivate;
+    friend class Cursor;
+    friend class CursorPrivate;
+    std::unique_ptr<ConnectionPrivate> d;
+};
+
+} // namespace AsyncMySql

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <AsyncMySql/Error.h>
+#include <AsyncMySql/ResultSet.h>
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+
+#include <memory>
+#include <optional>
+
+namespace AsyncMySql {
+
+class Connection;
+class CursorPrivate;
+
+/*!
+    A DB-API cursor (aiomysql Cursor/DictCursor), made with Connection::cursor(). It runs
+    statements with client-side parameter interpolation and hands out the rows.
+
+    Parameters: `%s` takes the next positional argument, `%(name)s` a named one, `%%` is a
+    literal percent sign; any other `%` sequence, a missing or a surplus argument is a
+    ProgrammingError. With no arguments at all the SQL is sent as it is (so `LIKE 'a%'` needs
+    no doubling then). Values are escaped as Connection::escape() does; a list becomes
+    `(a, b, c)` for `IN %s`.
+*/
+class ASYNCMYSQL_EXPORT Cursor : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(qint64 rowCount READ rowCount NOTIFY executed)
+    Q_PROPERTY(qint64 rowNumber READ rowNumber)
+    Q_PROPERTY(int arraySize READ arraySize WRITE setArraySize)
+    Q_PROPERTY(bool closed READ isClosed)
+
+public:
+    ~Cursor() override;
+
+    Connection *connection() const;
+    CursorType cursorType() const;
+
+    //! Runs \a sql; finishes with rowCount() (rows of a SELECT, affected rows otherwise).
+    QFuture<qint64> execute(const QString &sql, const QVariantList &args = {});
+    QFuture<qint64> execute(const QString &sql, const QVariantMap &args);
+    //! The SQL execute() would send.
+    QString mogrify(const QString &sql, const QVariantList &args = {}) const;
+    QString mogrify(const QString &sql, const QVariantMap &args) const;
+
+    //! The next row, or std::nullopt after the last.
+    QFuture<std::optional<Row>> fetchOne();
+    //! Up to \a size rows (arraySize() when -1).
+    QFuture<QList<Row>> fetchMany(int size = -1);
+    QFuture<QList<Row>> fetchAll();
+    //! Moves to the next result of a multi-statement query; false when there is none.
+    QFuture<bool> nextSet();
+    //! Moves the position; ProgrammingError if the target lies outside the result.
+    QFuture<void> scroll(qint64 value, ScrollMode mode = ScrollMode::Relative);
+    //! Releases the result; further use is a ProgrammingError.
+    QFuture<void> close();
+
+    QList<Column> description() const;
+    //! Rows of the last result (SELECT) or affected rows; -1 before the first execute.
+    qint64 rowCount() const;
+    //! Index of the next row fetchOne() returns.
+    qint64 rowNumber() const;
+    quint64 lastRowId() const;
+    int warningCount() const;
+    int arraySize() const;
+    void setArraySize(int size);
+    bool isClosed() const;
+    //! The last statement sent, after interpolation.
+    QString lastExecuted() const;
+
+Q_SIGNALS:
+    void executed(qint64 rowCount);
+    void rowsAvailable();
+    void finished();
+    void errorOccurred(const AsyncMySql::Error &error);
+
+private:
+    friend class Connection;
+    friend class CursorPrivate;
+    Cursor(Connection *connection, CursorType type);
+    std::unique_ptr<CursorPrivate> d;
+};
+
+} // namespace AsyncMySql

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include <AsyncMySql/ConnectOptions.h>
+
+#include "logging_p.h"
+
+#include <QtCore/QUrlQuery>
+
+namespace AsyncMySql {
+
+namespace {
+
+bool parseBool(const QString &v)
+{
+    const QString l = v.toLower();
+    return l == u"1" || l == u"true" || l == u"yes" || l == u"on";
+}
+
+std::optional<SslOptions::Mode> parseSslMode(const QString &v)
+{
+    const QString l = v.toLower().replace(QLatin1Char('_'), QLatin1Char('-'));
+    if (l == u"disabled" || l == u"disable") return SslOptions::Mode::Disabled;
+    if (l == u"preferred" || l == u"prefer") return SslOptions::Mode::Preferred;
+    if (l == u"required" || l == u"require") return SslOptions::Mode::Required;
+    if (l == u"verify-ca") return SslOptions::Mode::VerifyCa;
+    if (l == u"verify-identity" || l == u"verify-full") return SslOptions::Mode::VerifyIdentity;
+    return std::nullopt;
+}
+
+} // namespace
+
+ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
+{
+    ConnectOptions o;
+    if (url.scheme() != u"mysql" && url.scheme() != u"mariadb" && !url.scheme().isEmpty())
+        qCWarning(lcConnection) << "unexpected URL scheme" << url.scheme() << "(use mysql://)";
+    if (!url.host().isEmpty())
+        o.host = url.host();
+    o.port = quint16(url.port(3306));
+    o.user = url.userName(QUrl::FullyDecoded);
+    o.password = url.password(QUrl::FullyDecoded);
+    QString path = url.path(QUrl::FullyDecoded);
+    if (path.startsWith(QLatin1Char('/')))
+        path.remove(0, 1);
+    o.database = path;
+
+    const QUrlQuery query(url);
+    for (const auto &[rawKey, rawValue] : query.queryItems(QUrl::FullyDecoded)) {
+        const QString key = QString(rawKey).toLower().replace(QLatin1Char('_'), QLatin1Char('-'));
+        const QString &value = rawValue;
+        if (key == u"ssl-mode" || key == u"sslmode") {
+            if (auto mode = parseSslMode(value))
+                o.ssl.mode = *mode;
+            else
+                qCWarning(lcConnection) << "unknown ssl-mode" << value;
+        } else if (key == u"ssl-ca") {
+            o.ssl.ca = value;
+        } else if (key == u"ssl-cert") {
+            o.ssl.cert = value;
+        } else if (key == u"ssl-key") {
+            o.ssl.key = value;
+        } else if (key == u"charset") {
+            o.charset = value;
+        } else if (key == u"unix-socket" || key == u"socket") {
+            o.unixSocket = value;
+        } else if (key == u"connect-timeout") {
+            o.connectTimeout = std::chrono::milliseconds(qint64(value.toDouble() * 1000));
+        } else if (key == u"autocommit") {
+            o.autocommit = parseBool(value);
+        } else if (key == u"init-command") {
+            o.initCommand = value;
+        } else if (key == u"sql-mode") {
+            o.sqlMode = value;
+        } else if (key == u"local-infile") {
+            o.localInfile = parseBool(value);
+        } else if (key == u"program-name") {
+            o.programName = value;
+        } else if (key == u"auth-plugin") {
+            o.authPlugin = value;
+        } else if (key == u"echo") {
+            o.echo = parseBool(value);
+        } else if (key == u"compression") {
+            const QString l = value.toLower();
+            o.compression = l == u"zstd" ? Compression::Zstd : l == u"zlib" ? Compression::Zlib : Compression::None;
+        } else {
+            qCWarning(lcConnection) << "ignoring unknown connection URL option" << rawKey;
+        }
+    }
+    return o;
+}
+
+} // namespace AsyncMySql

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtCore/QLoggingCategory>
+
+namespace AsyncMySql {
+Q_DECLARE_LOGGING_CATEGORY(lcConnection) // "asyncmysql.connection": connects, closes, failures
+Q_DECLARE_LOGGING_CATEGORY(lcQuery)      // "asyncmysql.query": every statement when echo is on
+Q_DECLARE_LOGGING_CATEGORY(lcProtocol)   // "asyncmysql.protocol": packet-level detail (debug)
+} // namespace AsyncMySql

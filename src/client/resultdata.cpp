@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// Column, Row and ResultSet: thin handles on the shared data the protocol layer fills.
+#include "../protocol/resultdata.h"
+#include "values_p.h"
+
+#include <QtCore/QSet>
+
+namespace AsyncMySql {
+
+// ---------------------------------------------------------------------------------------------
+// Column
+
+Column::Column() : d(new ColumnPrivate) { }
+Column::Column(ColumnPrivate *dd) : d(dd) { }
+Column::Column(const Column &) = default;
+Column &Column::operator=(const Column &) = default;
+Column::~Column() = default;
+
+QString Column::name() const { return d->name; }
+QString Column::orgName() const { return d->orgName; }
+QString Column::table() const { return d->table; }
+QString Column::orgTable() const { return d->orgTable; }
+QString Column::schema() const { return d->schema; }
+quint8 Column::type() const { return d->type; }
+quint16 Column::flags() const { return d->flags; }
+quint32 Column::length() const { return d->length; }
+quint8 Column::decimals() const { return d->decimals; }
+quint16 Column::charset() const { return d->charset; }
+QString Column::extendedType() const { return d->extendedType; }
+QString Column::extendedFormat() const { return d->extendedFormat; }
+
+// ---------------------------------------------------------------------------------------------
+// ResultMeta
+
+void ResultMeta::finalize()
+{
+    kinds.clear();
+    keys.clear();
+    index.clear();
+    kinds.reserve(columns.size());
+    keys.reserve(columns.size());
+    for (int i = 0; i < columns.size(); ++i) {
+        const Column &c = columns.at(i);
+        kinds.append(valueKindFor(c));
+        // aiomysql's DictCursor: a name seen before is keyed "table.name".
+        QString key = c.name();
+        if (index.contains(key))
+            key = c.table() + QLatin1Char('.') + key;
+        keys.append(key);
+        index.insert(key, i);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row
+
+Row::Row() = default;
+Row::Row(RowPrivate *dd) : d(dd) { }
+Row::Row(const Row &) = default;
+Row::Row(Row &&) noexcept = default;
+Row &Row::operator=(const Row &) = default;
+Row &Row::operator=(Row &&) noexcept = default;
+Row::~Row() = default;
+
+int Row::size() const { return d ? int(d->cells.size()) : 0; }
+
+bool Row::isNull(int column) const
+{
+    return column < 0 || column >= size() || d->cells[column].length < 0;
+}
+
+QVariant Row::value(int column) const
+{
+    if (column < 0 || column >= size())
+        return QVariant();
+    const RowPrivate::Cell cell = d->cells[column];
+    if (cell.length < 0)
+        return QVariant();
+    return decodeTextValue(d->meta->kinds[column], d->buffer.constData() + cell.offset, cell.length,
+                           d->meta->encoding);
+}
+
+QVariant Row::value(const QString &column) const
+{
+    if (!d)
+        return QVariant();
+    return value(d->meta->index.value(column, -1));
+}
+
+QByteArray Row::rawValue(int column) const
+{
+    if (isNull(column))
+        return QByteArray();
+    const RowPrivate::Cell cell = d->cells[column];
+    return QByteArray(d->buffer.constData() + cell.offset, cell.length);
+}
+
+QList<Column> Row::columns() const { return d ? d->meta->columns : QList<Column>(); }
+QStringList Row::keys() const { return d ? d->meta->keys : QStringList(); }
+bool Row::isDict() const { return d && d->meta->dict; }
+
+QVariantList Row::toList() const
+{
+    QVariantList list;
+    list.reserve(size());
+    for (int i = 0; i < size(); ++i)
+        list.append(value(i));
+    return list;
+}
+
+QVariantMap Row::toMap() const
+{
+    QVariantMap map;
+    for (int i = 0; i < size(); ++i)
+        map.insert(d->meta->keys.at(i), value(i));
+    return map;
+}
+
+QVariant Row::toVariant() const { return isDict() ? QVariant(toMap()) : QVariant(toList()); }
+
+// ---------------------------------------------------------------------------------------------
+// ResultSet
+
+ResultSet::ResultSet() : d(new ResultSetPrivate) { }
+ResultSet::ResultSet(ResultSetPrivate *dd) : d(dd) { }
+ResultSet::ResultSet(const ResultSet &) = default;
+ResultSet &ResultSet::operator=(const ResultSet &) = default;
+ResultSet::~ResultSet() = default;
+
+QList<Column> ResultSet::columns() const { return d->meta ? d->meta->columns : QList<Column>(); }
+QList<Row> ResultSet::rows() const { return d->rows; }
+bool ResultSet::hasColumns() const { return bool(d->meta); }
+quint64 ResultSet::affectedRows() const { return d->affectedRows; }
+quint64 ResultSet::lastInsertId() const { return d->lastInsertId; }
+int ResultSet::warningCount() const { return d->warningCount; }
+quint16 ResultSet::serverStatus() const { return d->serverStatus; }
+QString ResultSet::info() const { return d->info; }
+
+} // namespace AsyncMySql

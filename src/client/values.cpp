@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+#include "values_p.h"
+#include "temporal_p.h"
+
+#include <AsyncMySql/Types.h>
+
+#include <QtCore/QDate>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
+
+#include <charconv>
+#include <cmath>
+
+namespace AsyncMySql {
+
+ValueKind valueKindFor(const Column &c)
+{
+    switch (c.type()) {
+    case Column::Tiny: case Column::Short: case Column::Long: case Column::Int24: case Column::Year:
+        return ValueKind::Int;
+    case Column::LongLong:
+        return c.isUnsigned() ? ValueKind::UInt64 : ValueKind::Int;
+    case Column::Float: case Column::Double:
+        return ValueKind::Double;
+    case Column::Decimal: case Column::NewDecimal:
+        return ValueKind::Decimal;
+    case Column::Date: case Column::NewDate:
+        return ValueKind::Date;
+    case Column::Timestamp: case Column::DateTimeType:
+        return ValueKind::DateTime;
+    case Column::Time:
+        return ValueKind::Time;
+    case Column::Bit:
+        return ValueKind::Bit;
+    case Column::Json:
+        return ValueKind::Json;
+    case Column::Null:
+        return ValueKind::Null;
+    case Column::Geometry:
+        return ValueKind::Bytes;
+    default: // strings, blobs, ENUM, SET
+        if (c.extendedFormat() == QLatin1String("json"))
+            return ValueKind::Json;
+        return c.isBinary() ? ValueKind::Bytes : ValueKind::Text;
+    }
+}
+
+QString decodeText(QByteArrayView bytes, TextEncoding encoding)
+{
+    return encoding == TextEncoding::Latin1 ? QString::fromLatin1(bytes) : QString::fromUtf8(bytes);
+}
+
+QByteArray encodeText(QStringView text, TextEncoding encoding)
+{
+    return encoding == TextEncoding::Latin1 ? text.toLatin1() : text.toUtf8();
+}
+
+namespace {
+
+QVariant decodeJson(QByteArrayView bytes)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes.toByteArray(), &error);
+    if (error.error == QJsonParseError::NoError)
+        return QVariant::fromValue(doc);
+    // A scalar (JSON_EXTRACT gives those): QJsonDocument holds only objects and arrays.
+    const QByteArray wrapped = '[' + bytes.toByteArray() + ']';
+    const QJsonDocument array = QJsonDocument::fromJson(wrapped, &error);
+    if (error.error == QJsonParseError::NoError && array.array().size() == 1)
+        return QVariant::fromValue(array.array().first());
+    return QString::fromUtf8(bytes); // not JSON after all: keep the text
+}
+
+} // namespace
+
+QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncoding encoding)
+{
+    switch (kind) {
+    case ValueKind::Null:
+        return QVariant();
+    case ValueKind::Int: {
+        qint64 v = 0;
+        if (std::from_chars(p, p + n, v).ec == std::errc())
+            return QVariant(v);
+        break;
+    }
+    case ValueKind::UInt64: {
+        quint64 v = 0;
+        if (std::from_chars(p, p + n, v).ec == std::errc())
+            return QVariant(v);
+        break;
+    }
+    case ValueKind::Double: {
+        double v = 0;
+        if (std::from_chars(p, p + n, v).ec == std::errc())
+            return QVariant(v);
+        break;
+    }
+    case ValueKind::Decimal:
+        return QString::fromLatin1(p, n);
+    case ValueKind::Date: {
+        Temporal::DateTimeFields f;
+        if (n == 10 && Temporal::parseDateTime(p, n, f))
+            return QDate(f.year, f.month, f.day); // the zero date becomes a null QDate
+        break;
+    }
+    case ValueKind::DateTime: {
+        Temporal::DateTimeFields f;
+        if (Temporal::parseDateTime(p, n, f))
+            return QVariant::fromValue(DateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.microsecond));
+        break;
+    }
+    case ValueKind::Time: {
+        qint64 us = 0;
+        if (Temporal::parseTime(p, n, us))
+            return QVariant::fromValue(Duration(us));
+        break;
+    }
+    case ValueKind::Text:
+        return decodeText(QByteArrayView(p, n), encoding);
+    case ValueKind::Bytes:
+        return QByteArray(p, n);
+    case ValueKind::Json:
+        return decodeJson(QByteArrayView(p, n));
+    case ValueKind::Bit: {
+        quint64 v = 0;
+        for (qsizetype i = 0; i < n; ++i)
+            v = (v << 8) | quint8(p[i]);
+        return QVariant(v);
+    }
+    }
+    // The server sent something its column type does not allow: hand over the text.
+    return QString::fromLatin1(p, n);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void SqlWriter::appendText(QStringView sql)
+{
+    if (m_encoding == TextEncoding::Utf8)
+        m_out += sql.toUtf8();
+    else
+        m_out += sql.toLatin1();
+}
+
+void SqlWriter::appendEscaped(QByteArrayView bytes)
+{
+    m_out.reserve(m_out.size() + bytes.size() + 16);
+    if (m_noBackslashEscapes) {
+        // The server treats backslashes literally; only the quote needs doubling.
+        for (const char c : bytes) {
+            if (c == '\'')
+                m_out.append('\'');
+            m_out.append(c);
+        }
+        return;
+    }
+    // Safe byte-wise for UTF-8 and latin1: every byte escaped here is ASCII, and no UTF-8
+    // multi-byte sequence contains an ASCII byte.
+    for (const char c : bytes) {
+        switch (c) {
+        case '\0': m_out.append("\\0", 2); break;
+        case '\n': m_out.append("\\n", 2); break;
+        case '\r': m_out.append("\\r", 2); break;
+        case '\\': m_out.append("\\\\", 2); break;
+        case '\'': m_out.append("\\'", 2); break;
+        case '"': m_out.append("\\\"", 2); break;
+        case '\x1a': m_out.append("\\Z", 2); break;
+        default: m_out.append(c);
+        }
+    }
+}
+
+void SqlWriter::appendQuoted(QByteArrayView bytes)
+{
+    m_out.append('\'');
+    appendEscaped(bytes);
+    m_out.append('\'');
+}
+
+bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
+{
+    // Qt 6: only an invalid QVariant or a typed null (QVariant(QMetaType)) is null; a
+    // QVariant holding a null QString is an empty string.
+    if (value.isNull()) {
+        m_out.append("NULL");
+        return true;
+    }
+    const int type = value.typeId();
+    switch (type) {
+    case QMetaType::Bool:
+        m_out.append(value.toBool() ? '1' : '0');
+        return true;
+    case QMetaType::Int: case QMetaType::Short: case QMetaType::SChar: case QMetaType::Long:
+    case QMetaType::LongLong:
+        m_out.append(QByteArray::number(value.toLongLong()));
+        return true;
+    case QMetaType::UInt: case QMetaType::UShort: case QMetaType::UChar: case QMetaType::ULong:
+    case QMetaType::ULongLong:
+        m_out.append(QByteArray::number(value.toULongLong()));
+        return true;
+    case QMetaType::Double: case QMetaType::Float: {
+        const double d = value.toDouble();
+        if (!std::isfinite(d)) {
+            error = ErrorInfo::data(QStringLiteral("%1 cannot be sent to MySQL").arg(d));
+            return false;
+        }
+        // Shortest text that reads back as the same double; the exponent makes it a DOUBLE
+        // literal rather than an exact DECIMAL one (as PyMySQL does).
+        QByteArray text = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+        if (!text.contains('e') && !text.contains("inf") && !text.contains("nan"))
+            text.append("e0");
+        m_out.append(text);
+        return true;
+    }
+    case QMetaType::QString:
+        appendQuoted(encodeText(value.toString(), m_encoding));
+        return true;
+    case QMetaType::QByteArray:
+        m_out.append("_binary");
+        appendQuoted(value.toByteArray());
+        return true;
+    case QMetaType::QDate: {
+        // An invalid QDate is what the zero date '0000-00-00' reads as: write it back so.
+        const QDate d = value.toDate();
+        appendQuoted(d.isValid() ? d.toString(Qt::ISODate).toLatin1() : QByteArray("0000-00-00"));
+        return true;
+    }
+    case QMetaType::QTime: {
+        const QTime t = value.toTime();
+        appendQuoted(Duration::fromQTime(t).toString().toLatin1());
+        return true;
+    }
+    case QMetaType::QDateTime:
+        appendQuoted(DateTime::fromQDateTime(value.toDateTime()).toString().toLatin1());
+        return true;
+    case QMetaType::QJsonDocument:
+        appendQuoted(value.toJsonDocument().toJson(QJsonDocument::Compact));
+        return true;
+    case QMetaType::QJsonObject:
+        appendQuoted(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
+        return true;
+    case QMetaType::QJsonArray:
+        appendQuoted(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
+        return true;
+    case QMetaType::QJsonValue: {
+        // A scalar: serialise it inside an array and strip the brackets.
+        QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
+        appendQuoted(QByteArrayView(text).sliced(1, text.size() - 2));
+        return true;
+    }
+    case QMetaType::QVariantList: case QMetaType::QStringList: {
+        // For IN %s: (a, b, c)
+        const QVariantList list = value.toList();
+        m_out.append('(');
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (i)
+                m_out.append(", ", 2);
+            if (!appendLiteral(list.at(i), error))
+                return false;
+        }
+        m_out.append(')');
+        return true;
+    }
+    default:
+        break;
+    }
+    if (type == qMetaTypeId<DateTime>()) {
+        appendQuoted(value.value<DateTime>().toString().toLatin1());
+        return true;
+    }
+    if (type == qMetaTypeId<Duration>()) {
+        appendQuoted(value.value<Duration>().toString().toLatin1());
+        return true;
+    }
+    error = ErrorInfo::programming(QStringLiteral("A value of type %1 cannot be used as a parameter")
+                                           .arg(QString::fromLatin1(value.typeName())));
+    return false;
+}
+
+} // namespace AsyncMySql

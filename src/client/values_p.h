@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Type conversion both ways: text-protocol bytes to QVariant, QVariant to SQL literals.
+#pragma once
+
+#include "../protocol/resultdata.h"
+#include "errors_p.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QVariant>
+
+#include <optional>
+
+namespace AsyncMySql {
+
+//! How values of \a column decode (ResultMeta::finalize() calls it once per column).
+ValueKind valueKindFor(const Column &column);
+//! Decodes one text-protocol value (never NULL: callers check that first).
+QVariant decodeTextValue(ValueKind kind, const char *data, qsizetype size, TextEncoding encoding);
+
+//! Bytes of \a text in the connection's encoding.
+QByteArray encodeText(QStringView text, TextEncoding encoding);
+QString decodeText(QByteArrayView bytes, TextEncoding encoding);
+
+/*! Writes SQL: plain text and literals for parameters, in the connection's encoding and
+    escaping mode. Binary parameters are written as _binary'...' byte strings. */
+class SqlWriter
+{
+public:
+    SqlWriter(TextEncoding encoding, bool noBackslashEscapes)
+        : m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
+
+    void appendText(QStringView sql);
+    //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
+    bool appendLiteral(const QVariant &value, ErrorInfo &error);
+    //! Appends \a bytes escaped, without quotes.
+    void appendEscaped(QByteArrayView bytes);
+
+    QByteArray &result() { return m_out; }
+    QByteArray take() { return std::move(m_out); }
+
+private:
+    void appendQuoted(QByteArrayView bytes);
+
+    QByteArray m_out;
+    TextEncoding m_encoding;
+    bool m_noBackslashEscapes;
+};
+
+} // namespace AsyncMySql

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+// One state machine per command exchange (sans-I/O): packets in, packets out, a result.
+#pragma once
+
+#include "auth.h"
+#include "messages.h"
+
+#include <AsyncMySql/Error.h>
+
+#include <memory>
+
+namespace AsyncMySql::Protocol {
+
+//! Why an exchange failed. Server errors (ERR packets) keep the connection in step.
+struct Failure
+{
+    bool fromServer = false;   // an ERR packet: the class follows from code/sqlState
+    bool fatal = false;        // the connection is out of step and must be closed
+    Error::Type type = Error::Type::Internal; // for failures found on this side
+    quint16 code = 0;
+    QByteArray sqlState;
+    QString message;
+};
+
+class Exchange
+{
+public:
+    enum class Status { Continue, Done, Failed };
+
+    virtual ~Exchange() = default;
+    /*! Handles the next packet of this exchange; may append framed packets to \a out.
+        Checks the sequence id first: an out-of-order packet is a fatal failure. */
+    Status handle(const Packet &packet, QByteArray &out);
+    const Failure &failure() const { return m_failure; }
+    //! The last OK (or EOF) packet of the exchange: status flags, insert id, affected rows.
+    const OkPacket *lastOk() const { return m_hasOk ? &m_lastOk : nullptr; }
+
+protected:
+    virtual Status onPacket(const Packet &packet, QByteArray &out) = 0;
+    //! Frames \a payload with the next sequence id.
+    void send(QByteArray &out, QByteArrayView payload);
+    Status serverError(const Packet &packet);
+    Status protocolError(const QString &why, quint16 code = 2027);
+    Status fail(Error::Type type, quint16 code, const QString &message, bool fatal);
+
+    void setOk(const OkPacket &ok) { m_lastOk = ok; m_hasOk = true; }
+
+    quint8 m_nextSeq = 1; // commands are sent with 0; the reply starts at 1
+    Failure m_failure;
+    OkPacket m_lastOk;
+    bool m_hasOk = false;
+};
+
+/*! Commands answered by OK or ERR: COM_PING, COM_INIT_DB, COM_RESET_CONNECTION, ... */
+class SimpleExchange final : public Exchange
+{
+public:
+    explicit SimpleExchange(quint64 capabilities) : m_capabilities(capabilities) { }
+
+protected:
+    Status onPacket(const Packet &packet, QByteArray &out) override;
+
+private:
+    quint64 m_capabilities;
+};
+
+/*! Receives the results of a query as they are parsed: the buffered and streaming cursors
+    differ only in what they do with them. */
+class ResultSink
+{
+public:
+    virtual ~ResultSink() = default;
+    virtual void resultStarted(const ResultMetaPtr &meta) = 0;
+    virtual void rowReceived(Row &&row) = 0;
+    //! End of one result; \a meta is null for a statement without a result set.
+    virtual void resultFinished(const ResultMetaPtr &meta, const OkPacket &ok) = 0;
+};
+
+/*! COM_QUERY and its text result sets, one after another while MORE_RESULTS_EXISTS is set. */
+class QueryExchange final : public Exchange
+{
+public:
+    struct Settings
+    {
+        quint64 capabilities = 0;
+        TextEncoding encoding = TextEncoding::Utf8;
+        bool dict = false;
+    };
+    QueryExchange(const Settings &settings, ResultSink *sink) : m_settings(settings), m_sink(sink) { }
+
+protected:
+    Status onPacket(const Packet &packet, QByteArray &out) override;
+
+private:
+    Status onFirst(const Packet &packet, QByteArray &out);
+    Status endResult(const OkPacket &ok);
+
+    enum class State { First, Columns, ColumnsEof, Rows };
+    Settings m_settings;
+    ResultSink *m_sink;
+    State m_state = State::First;
+    ResultMetaPtr m_meta;
+    int m_columnCount = 0;
+};
+
+/*! The connection phase: handshake, optional TLS upgrade, authentication. */
+class ConnectExchange final : public Exchange
+{
+public:
+    enum class Tls { Disabled, Preferred, Required };
+    struct Settings
+    {
+        QByteArray user, password, database;
+        QByteArray authPlugin;  // start with this plugin instead of the server's default
+        quint8 collation = 0;
+        quint64 extraCapabilities = 0; // ConnectOptions::clientFlag
+        bool localInfile = false;
+        bool multiStatements = false;
+        Tls tls = Tls::Preferred;
+        bool secureTransport = false; // a unix socket
+        QByteArray serverPublicKey;
+        QList<QPair<QByteArray, QByteArray>> attributes;
+    };
+    //! What the I/O layer must do after handle() returned Continue.
+    enum class Action { None, StartTls };
+
+    explicit ConnectExchange(Settings settings);
+    Action takeAction() { return std::exchange(m_action, Action::None); }
+    //! Called once the TLS handshake succeeded; appends the handshake response to \a out.
+    void tlsEstablished(QByteArray &out);
+
+    const Handshake &handshake() const { return m_handshake; }
+    quint64 capabilities() const { return m_capabilities; } // negotiated
+    bool usedTls() const { return m_tls; }
+
+protected:
+    Status onPacket(const Packet &packet, QByteArray &out) override;
+
+private:
+    Status onHandshake(const Packet &packet, QByteArray &out);
+    void sendResponse(QByteArray &out);
+    Status runStep(const AuthPlugin::Step &step, QByteArray &out);
+    Status switchPlugin(QByteArrayView name, const QByteArray &scramble, QByteArray &out);
+
+    Settings m_settings;
+    Handshake m_handshake;
+    quint64 m_capabilities = 0;
+    std::unique_ptr<AuthPlugin> m_plugin;
+    Action m_action = Action::None;
+    bool m_tls = false;
+    bool m_handshakeSeen = false;
+};
+
+} // namespace AsyncMySql::Protocol

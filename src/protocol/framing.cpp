@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#include "framing.h"
+#include "constants.h"
+
+#include <cstring>
+
+namespace AsyncMySql::Protocol {
+
+namespace {
+constexpr qsizetype HeaderSize = 4;
+
+void writeHeader(char *at, qsizetype len, quint8 seq)
+{
+    at[0] = char(len & 0xff);
+    at[1] = char((len >> 8) & 0xff);
+    at[2] = char((len >> 16) & 0xff);
+    at[3] = char(seq);
+}
+} // namespace
+
+void PacketReader::feed(const QByteArray &chunk)
+{
+    if (chunk.isEmpty())
+        return;
+    if (m_pos >= m_buf.size()) {
+        // Everything before was consumed: adopt the chunk without copying it.
+        m_buf = chunk;
+        m_pos = 0;
+    } else if (m_buf.isDetached()) {
+        // Only we hold the buffer (no packet refers to it): grow it in place, amortised.
+        if (m_pos > m_buf.size() / 2) {
+            m_buf.remove(0, m_pos);
+            m_pos = 0;
+        }
+        m_buf.append(chunk);
+    } else {
+        // Packets handed out still share the buffer; start a new one with the unread tail, so
+        // that appending never copies the shared bytes again.
+        QByteArray fresh;
+        fresh.reserve(pending() + chunk.size());
+        fresh.append(m_buf.constData() + m_pos, pending());
+        fresh.append(chunk);
+        m_buf = std::move(fresh);
+        m_pos = 0;
+    }
+}
+
+void PacketReader::reset()
+{
+    m_buf.clear();
+    m_pos = 0;
+    m_joined.clear();
+    m_joining = false;
+    m_error.clear();
+}
+
+PacketReader::Status PacketReader::fail(const QString &why)
+{
+    m_error = why;
+    return Status::Malformed;
+}
+
+PacketReader::Status PacketReader::next(Packet &out)
+{
+    for (;;) {
+        if (pending() < HeaderSize)
+            return Status::NeedMore;
+        const auto *h = reinterpret_cast<const uchar *>(m_buf.constData() + m_pos);
+        const qsizetype len = qsizetype(h[0]) | (qsizetype(h[1]) << 8) | (qsizetype(h[2]) << 16);
+        const quint8 seq = h[3];
+        if (pending() < HeaderSize + len) {
+            // Reserve the whole packet once, so a large one is not re-allocated per chunk.
+            if (m_buf.isDetached() && m_buf.capacity() < m_pos + HeaderSize + len)
+                m_buf.reserve(m_pos + HeaderSize + len);
+            return Status::NeedMore;
+        }
+        const qsizetype payloadPos = m_pos + HeaderSize;
+        m_pos = payloadPos + len;
+
+        if (m_joining) {
+            if (seq != m_joinNextSeq)
+                return fail(QStringLiteral("packet sequence %1 where %2 continues a split packet")
+                                    .arg(seq).arg(m_joinNextSeq));
+            if (m_joined.size() + len > m_maxPayload)
+                return fail(QStringLiteral("packet larger than %1 bytes").arg(m_maxPayload));
+            m_joined.append(m_buf.constData() + payloadPos, len);
+            m_joinNextSeq = quint8(seq + 1);
+            if (len == MaxPacketPayload)
+                continue;
+            out.size = m_joined.size();
+            out.offset = 0;
+            out.buffer = std::move(m_joined);
+            out.seq = m_joinFirstSeq;
+            out.lastSeq = seq;
+            m_joined = QByteArray();
+            m_joining = false;
+            return Status::Ready;
+        }
+        if (len == MaxPacketPayload) {
+            // First part of a split payload: the rest follows in packets seq+1, seq+2, ...
+            m_joining = true;
+            m_joinFirstSeq = seq;
+            m_joinNextSeq = quint8(seq + 1);
+            m_joined = QByteArray();
+            m_joined.reserve(2 * len);
+            m_joined.append(m_buf.constData() + payloadPos, len);
+            continue;
+        }
+        out.buffer = m_buf; // shared, not copied
+        out.offset = payloadPos;
+        out.size = len;
+        out.seq = out.lastSeq = seq;
+        return Status::Ready;
+    }
+}
+
+quint8 appendPacket(QByteArray &out, QByteArrayView payload, quint8 seq)
+{
+    qsizetype done = 0;
+    out.reserve(out.size() + payload.size() + HeaderSize * (payload.size() / MaxPacketPayload + 1));
+    for (;;) {
+        const qsizetype part = qMin(MaxPacketPayload, payload.size() - done);
+        const qsizetype at = out.size();
+        out.resize(at + HeaderSize);
+        writeHeader(out.data() + at, part, seq++);
+        out.append(payload.data() + done, part);
+        done += part;
+        if (part < MaxPacketPayload)
+            return seq;
+    }
+}
+
+QByteArray commandPacket(quint8 command, QByteArrayView argument)
+{
+    const qsizetype len = argument.size() + 1;
+    QByteArray out;
+    if (len < MaxPacketPayload) {
+        // The common case, built in one allocation.
+        out.resize(HeaderSize + len);
+        writeHeader(out.data(), len, 0);
+        out[HeaderSize] = char(command);
+        if (!argument.isEmpty())
+            memcpy(out.data() + HeaderSize + 1, argument.data(), size_t(argument.size()));
+        return out;
+    }
+    QByteArray payload;
+    payload.reserve(len);
+    payload.append(char(command));
+    payload.append(argument.data(), argument.size());
+    appendPacket(out, payload, 0);
+    return out;
+}
+
+} // namespace AsyncMySql::Protocol

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// Packet framing: 3-byte length + 1-byte sequence id, payloads of 16 MiB - 1 and more split over
+// several wire packets (an exactly-full packet is followed by a possibly empty continuation).
+#pragma once
+
+#include <QtCore/QByteArray>
+#include <QtCore/QByteArrayView>
+#include <QtCore/QString>
+
+namespace AsyncMySql::Protocol {
+
+/*!
+    One logical packet. The payload usually lives inside a larger chunk of bytes read from the
+    socket, shared (not copied) with every other packet and row of that chunk.
+*/
+struct Packet
+{
+    QByteArray buffer;
+    qsizetype offset = 0;
+    qsizetype size = 0;
+    quint8 seq = 0;     //!< sequence id of the first wire packet
+    quint8 lastSeq = 0; //!< sequence id of the last wire packet (differs for split payloads)
+
+    const char *data() const { return buffer.constData() + offset; }
+    QByteArrayView view() const { return QByteArrayView(data(), size); }
+    quint8 first() const { return size > 0 ? quint8(data()[0]) : 0; }
+    //! A packet built from bytes (tests, fake servers).
+    static Packet fromPayload(QByteArray payload, quint8 seq = 0)
+    {
+        Packet p;
+        p.size = payload.size();
+        p.buffer = std::move(payload);
+        p.seq = p.lastSeq = seq;
+        return p;
+    }
+};
+
+/*! Cuts a byte stream into logical packets. Sans-I/O: bytes come in through feed(). */
+class PacketReader
+{
+public:
+    enum class Status { Ready, NeedMore, Malformed };
+
+    //! Appends bytes received from the server.
+    void feed(const QByteArray &chunk);
+    //! The next complete logical packet into \a out (Ready), or NeedMore.
+    Status next(Packet &out);
+    //! Bytes received but not yet returned as packets.
+    qsizetype pending() const { return m_buf.size() - m_pos; }
+    //! Logical payloads larger than this are refused as Malformed (hostile servers).
+    void setMaxPayload(qsizetype bytes) { m_maxPayload = bytes; }
+    QString errorString() const { return m_error; }
+    void reset();
+
+private:
+    Status fail(const QString &why);
+
+    QByteArray m_buf;
+    qsizetype m_pos = 0;
+    QByteArray m_joined; // payload of a split packet being put together
+    bool m_joining = false;
+    quint8 m_joinFirstSeq = 0;
+    quint8 m_joinNextSeq = 0;
+    qsizetype m_maxPayload = qsizetype(1) << 30;
+    QString m_error;
+};
+
+/*!
+    Appends \a payload framed as wire packets, starting with sequence id \a seq; returns the
+    sequence id that follows. A payload of n * 0xffffff bytes gets its empty terminator packet.
+*/
+quint8 appendPacket(QByteArray &out, QByteArrayView payload, quint8 seq);
+
+//! A command packet (sequence id 0): \a command byte followed by \a argument, ready for the wire.
+QByteArray commandPacket(quint8 command, QByteArrayView argument = {});
+
+} // namespace AsyncMySql::Protocol

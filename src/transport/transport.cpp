@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "transport.h"
+#include "../client/logging_p.h"
+#include "../protocol/constants.h"
+
+#include <QtNetwork/QLocalSocket>
+#include <QtNetwork/QSslConfiguration>
+#include <QtNetwork/QSslKey>
+#include <QtNetwork/QSslSocket>
+#include <QtCore/QFile>
+
+namespace AsyncMySql {
+
+using namespace Protocol;
+
+Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(parent), m_options(options)
+{
+    if (!options.unixSocket.isEmpty()) {
+        m_local = new QLocalSocket(this);
+        m_io = m_local;
+        connect(m_local, &QLocalSocket::connected, this, &Transport::connected);
+        connect(m_local, &QLocalSocket::readyRead, this, &Transport::readyRead);
+        connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
+            const bool before = m_local->state() != QLocalSocket::ConnectedState && e != QLocalSocket::PeerClosedError;
+            onSocketError(before ? ClientError::ConnectionError : ClientError::ServerLost, m_local->errorString());
+        });
+        connect(m_local, &QLocalSocket::disconnected, this, [this] {
+            onSocketError(ClientError::ServerLost, QStringLiteral("the server closed the connection"));
+        });
+        return;
+    }
+    m_tcp = new QSslSocket(this);
+    m_io = m_tcp;
+    connect(m_tcp, &QSslSocket::connected, this, [this] {
+        // Small request packets must not wait for Nagle's algorithm.
+        m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_tcp->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+        Q_EMIT connected();
+    });
+    connect(m_tcp, &QSslSocket::readyRead, this, &Transport::readyRead);
+    connect(m_tcp, &QSslSocket::encrypted, this, &Transport::encrypted);
+    connect(m_tcp, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        int code = ClientError::ServerLost;
+        if (e == QAbstractSocket::HostNotFoundError)
+            code = ClientError::UnknownHost;
+        else if (m_tcp->state() != QAbstractSocket::ConnectedState && e != QAbstractSocket::RemoteHostClosedError)
+            code = ClientError::ConnHostError;
+        else if (e == QAbstractSocket::SslHandshakeFailedError || e == QAbstractSocket::SslInvalidUserDataError
+                 || e == QAbstractSocket::SslInternalError)
+            code = ClientError::SslConnectionError;
+        onSocketError(code, m_tcp->errorString());
+    });
+    connect(m_tcp, &QSslSocket::disconnected, this, [this] {
+        onSocketError(ClientError::ServerLost, QStringLiteral("the server closed the connection"));
+    });
+    connect(m_tcp, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        if (m_options.ssl.mode != SslOptions::Mode::VerifyCa)
+            return; // VerifyIdentity: every error is fatal; the other modes verify nothing
+        // VerifyCa checks the chain, not the name.
+        QList<QSslError> ignorable;
+        for (const QSslError &e : errors) {
+            if (e.error() != QSslError::HostNameMismatch)
+                return;
+            ignorable.append(e);
+        }
+        m_tcp->ignoreSslErrors(ignorable);
+    });
+}
+
+Transport::~Transport() = default;
+
+void Transport::open()
+{
+    if (m_local) {
+        m_local->connectToServer(m_options.unixSocket);
+        return;
+    }
+    m_tcp->connectToHost(m_options.host, m_options.port);
+}
+
+void Transport::write(const QByteArray &bytes)
+{
+    m_io->write(bytes);
+}
+
+QByteArray Transport::readAll()
+{
+    return m_io->readAll();
+}
+
+void Transport::startTls()
+{
+    Q_ASSERT(m_tcp);
+    const SslOptions &ssl = m_options.ssl;
+    QSslConfiguration conf = ssl.configuration.value_or(QSslConfiguration::defaultConfiguration());
+    if (!ssl.configuration) {
+        if (!ssl.ca.isEmpty())
+            conf.setCaCertificates(QSslCertificate::fromPath(ssl.ca, QSsl::Pem));
+        if (!ssl.cert.isEmpty()) {
+            const auto certs = QSslCertificate::fromPath(ssl.cert, QSsl::Pem);
+            if (!certs.isEmpty())
+                conf.setLocalCertificate(certs.first());
+        }
+        if (!ssl.key.isEmpty()) {
+            QFile f(ssl.key);
+            if (f.open(QIODevice::ReadOnly)) {
+                const QByteArray pem = f.readAll();
+                QSslKey key(pem, QSsl::Rsa);
+                if (key.isNull())
+                    key = QSslKey(pem, QSsl::Ec);
+                conf.setPrivateKey(key);
+            }
+        }
+    }
+    const bool verify = ssl.mode == SslOptions::Mode::VerifyCa || ssl.mode == SslOptions::Mode::VerifyIdentity;
+    conf.setPeerVerifyMode(verify ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
+    m_tcp->setSslConfiguration(conf);
+    m_tcp->flush(); // the SSLRequest must leave in clear before the TLS ClientHello
+    m_tcp->startClientEncryption();
+}
+
+void Transport::abort()
+{
+    m_reported = true;
+    if (m_tcp)
+        m_tcp->abort();
+    else
+        m_local->abort();
+}
+
+void Transport::closeGracefully()
+{
+    m_reported = true;
+    if (m_tcp) {
+        m_tcp->disconnectFromHost();
+    } else {
+        m_local->disconnectFromServer();
+    }
+}
+
+bool Transport::isEncrypted() const
+{
+    return m_tcp && m_tcp->isEncrypted();
+}
+
+QString Transport::peerName() const
+{
+    if (m_local)
+        return m_options.unixSocket;
+    return QStringLiteral("%1:%2").arg(m_options.host).arg(m_options.port);
+}
+
+void Transport::onSocketError(int code, const QString &what)
+{
+    if (m_reported)
+        return; // one report per connection: errorOccurred and disconnected both fire
+    m_reported = true;
+    Q_EMIT failed(code, what);
+}
+
+} // namespace AsyncMySql

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// The byte pipe under a connection: TCP (QSslSocket, with the mid-handshake TLS upgrade) or
+// a unix socket (QLocalSocket). It knows nothing of the protocol.
+#pragma once
+
+#include <AsyncMySql/ConnectOptions.h>
+
+#include <QtCore/QObject>
+#include <QtCore/QPointer>
+
+class QSslSocket;
+class QLocalSocket;
+class QIODevice;
+
+namespace AsyncMySql {
+
+class Transport : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Transport(const ConnectOptions &options, QObject *parent = nullptr);
+    ~Transport() override;
+
+    void open();
+    void write(const QByteArray &bytes);
+    QByteArray readAll();
+    //! Starts the TLS handshake on the open TCP connection (after the SSLRequest was written).
+    void startTls();
+    //! Closes at once, discarding unsent bytes. Emits nothing.
+    void abort();
+    //! Writes what is buffered, then closes.
+    void closeGracefully();
+    bool isLocal() const { return m_local != nullptr; }
+    bool isEncrypted() const;
+    QString peerName() const;
+
+Q_SIGNALS:
+    void connected();
+    void encrypted();
+    void readyRead();
+    //! The connection ended or failed; \a code is a client error number (2002, 2003, 2013, 2026...).
+    void failed(int code, const QString &message);
+
+private:
+    void onSocketError(int code, const QString &what);
+
+    ConnectOptions m_options;
+    QSslSocket *m_tcp = nullptr;
+    QLocalSocket *m_local = nullptr;
+    QIODevice *m_io = nullptr;
+    bool m_reported = false;
+};
+
+} // namespace AsyncMySql
