@@ -339,7 +339,7 @@ cmd_start() {
             --plugin-load-add=auth_ed25519 \
             --ssl-ca="$ssl/ca.pem" --ssl-cert="$ssl/server-cert.pem" \
             --ssl-key="$ssl/server-key.pem" \
-            --local-infile=1 --max-allowed-packet=64M \
+            --local-infile=1 --max-allowed-packet=64M --performance-schema=ON \
             --innodb-buffer-pool-size=128M --innodb-log-file-size=64M \
             --innodb-flush-log-at-trx-commit=2 --max-connections=300 \
             </dev/null >>"$dir/mariadbd.out" 2>&1 &

@@ -412,8 +412,7 @@ void ConnectionPrivate::authenticated()
     // These go before anything the user queued meanwhile (which is not written yet).
     commands.insert(commands.begin(), setupCommands.begin(), setupCommands.end());
     for (const CommandPtr &cmd : setupCommands) {
-        transport->write(cmd->packet);
-        cmd->written = true;
+        write(cmd);
     }
 }
 
@@ -423,8 +422,7 @@ void ConnectionPrivate::setupDone()
     setState(Connection::State::Connected);
     for (const CommandPtr &cmd : commands) {
         if (!cmd->written) {
-            transport->write(cmd->packet);
-            cmd->written = true;
+            write(cmd);
         }
     }
     const auto waiters = std::exchange(openWaiters, {});
@@ -433,6 +431,13 @@ void ConnectionPrivate::setupDone()
 }
 
 // --- commands ---------------------------------------------------------------------------------
+
+void ConnectionPrivate::write(const CommandPtr &cmd)
+{
+    cmd->exchange->setCapabilities(capabilities);
+    transport->write(cmd->packet);
+    cmd->written = true;
+}
 
 void ConnectionPrivate::enqueue(const CommandPtr &cmd)
 {
@@ -449,8 +454,7 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
     const bool canWrite = state == Connection::State::Connected
             && (!options.localInfile || commands.size() == 1);
     if (canWrite) {
-        transport->write(cmd->packet);
-        cmd->written = true;
+        write(cmd);
     }
 }
 
@@ -458,7 +462,7 @@ CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArra
 {
     auto cmd = std::make_shared<PendingCommand>();
     cmd->packet = commandPacket(quint8(command), argument);
-    cmd->exchange = std::make_unique<SimpleExchange>(capabilities);
+    cmd->exchange = std::make_unique<SimpleExchange>();
     cmd->done = std::move(done);
     return cmd;
 }
@@ -468,7 +472,7 @@ CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, Pen
     auto cmd = std::make_shared<PendingCommand>();
     cmd->packet = commandPacket(quint8(Command::Query), sql);
     cmd->sink = std::make_shared<BufferedSink>();
-    QueryExchange::Settings settings{capabilities, encoding, dict};
+    QueryExchange::Settings settings{encoding, dict};
     cmd->exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
     cmd->done = std::move(done);
     return cmd;

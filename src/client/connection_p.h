@@ -65,6 +65,7 @@ public:
     // --- commands -------------------------------------------------------------------------
     //! Queues \a cmd; writes it at once when connected (pipelining).
     void enqueue(const CommandPtr &cmd);
+    void write(const CommandPtr &cmd);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     //! A COM_QUERY whose results are buffered into \a cmd->sink.
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);

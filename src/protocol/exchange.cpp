@@ -72,14 +72,14 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
     case State::First:
         return onFirst(packet, out);
     case State::Columns: {
-        auto column = parseColumnDefinition(packet.view(), m_settings.capabilities);
+        auto column = parseColumnDefinition(packet.view(), m_capabilities);
         if (!column)
             return protocolError(QStringLiteral("malformed column definition"));
         m_meta->columns.append(*column);
         if (m_meta->columns.size() < m_columnCount)
             return Status::Continue;
         m_meta->finalize();
-        m_state = (m_settings.capabilities & Capability::DeprecateEof) ? State::Rows : State::ColumnsEof;
+        m_state = (m_capabilities & Capability::DeprecateEof) ? State::Rows : State::ColumnsEof;
         if (m_state == State::Rows)
             m_sink->resultStarted(m_meta);
         return Status::Continue;
@@ -92,8 +92,8 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
         return Status::Continue;
     case State::Rows: {
         if (isEndOfRows(packet)) {
-            const auto end = (m_settings.capabilities & Capability::DeprecateEof)
-                                     ? parseOk(packet.view(), m_settings.capabilities)
+            const auto end = (m_capabilities & Capability::DeprecateEof)
+                                     ? parseOk(packet.view(), m_capabilities)
                                      : parseEof(packet.view());
             if (!end)
                 return protocolError(QStringLiteral("malformed end of result"));
@@ -117,7 +117,7 @@ Exchange::Status QueryExchange::onFirst(const Packet &packet, QByteArray &)
 {
     switch (packet.first()) {
     case OkHeader: {
-        const auto ok = parseOk(packet.view(), m_settings.capabilities);
+        const auto ok = parseOk(packet.view(), m_capabilities);
         if (!ok)
             return protocolError(QStringLiteral("malformed OK packet"));
         m_meta.reset();

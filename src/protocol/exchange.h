@@ -32,6 +32,9 @@ public:
         Checks the sequence id first: an out-of-order packet is a fatal failure. */
     Status handle(const Packet &packet, QByteArray &out);
     const Failure &failure() const { return m_failure; }
+    /*! The negotiated capabilities. Set when the command is written, which may be long after
+        it was queued (commands queued before the handshake finished). */
+    void setCapabilities(quint64 capabilities) { m_capabilities = capabilities; }
     //! The last OK (or EOF) packet of the exchange: status flags, insert id, affected rows.
     const OkPacket *lastOk() const { return m_hasOk ? &m_lastOk : nullptr; }
 
@@ -45,6 +48,7 @@ protected:
 
     void setOk(const OkPacket &ok) { m_lastOk = ok; m_hasOk = true; }
 
+    quint64 m_capabilities = 0;
     quint8 m_nextSeq = 1; // commands are sent with 0; the reply starts at 1
     Failure m_failure;
     OkPacket m_lastOk;
@@ -55,13 +59,8 @@ protected:
 class SimpleExchange final : public Exchange
 {
 public:
-    explicit SimpleExchange(quint64 capabilities) : m_capabilities(capabilities) { }
-
 protected:
     Status onPacket(const Packet &packet, QByteArray &out) override;
-
-private:
-    quint64 m_capabilities;
 };
 
 /*! Receives the results of a query as they are parsed: the buffered and streaming cursors
@@ -82,7 +81,6 @@ class QueryExchange final : public Exchange
 public:
     struct Settings
     {
-        quint64 capabilities = 0;
         TextEncoding encoding = TextEncoding::Utf8;
         bool dict = false;
     };
@@ -144,7 +142,6 @@ private:
 
     Settings m_settings;
     Handshake m_handshake;
-    quint64 m_capabilities = 0;
     std::unique_ptr<AuthPlugin> m_plugin;
     Action m_action = Action::None;
     bool m_tls = false;
