@@ -461,8 +461,10 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
 CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done)
 {
     auto cmd = std::make_shared<PendingCommand>();
-    cmd->packet = commandPacket(quint8(command), argument);
+    quint8 replySeq = 1;
+    cmd->packet = commandPacket(quint8(command), argument, &replySeq);
     cmd->exchange = std::make_unique<SimpleExchange>();
+    cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
     return cmd;
 }
@@ -470,10 +472,12 @@ CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArra
 CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done)
 {
     auto cmd = std::make_shared<PendingCommand>();
-    cmd->packet = commandPacket(quint8(Command::Query), sql);
+    quint8 replySeq = 1;
+    cmd->packet = commandPacket(quint8(Command::Query), sql, &replySeq);
     cmd->sink = std::make_shared<BufferedSink>();
     QueryExchange::Settings settings{encoding, dict};
     cmd->exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
+    cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
     return cmd;
 }
@@ -483,23 +487,20 @@ SqlWriter ConnectionPrivate::sqlWriter() const
     return SqlWriter(encoding, status & ServerStatus::NoBackslashEscapes);
 }
 
-void ConnectionPrivate::logQuery(const QString &sql)
+void ConnectionPrivate::logQuery(QByteArrayView sql)
 {
     if (!echo)
         return;
-    qCInfo(lcQuery).noquote() << sql;
-    Q_EMIT q->queryLogged(sql);
+    // For reading only: binary literals do not survive the decoding.
+    const QString text = decodeText(sql, encoding);
+    qCInfo(lcQuery).noquote() << text;
+    Q_EMIT q->queryLogged(text);
 }
 
-QByteArray ConnectionPrivate::encodeSql(const QString &sql)
+void ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done)
 {
     logQuery(sql);
-    return encodeText(sql, encoding);
-}
-
-void ConnectionPrivate::runQuery(const QString &sql, std::function<void(const ErrorInfo *, const QList<ResultSet> &)> done)
-{
-    CommandPtr cmd = queryCommand(encodeSql(sql), false, {});
+    CommandPtr cmd = queryCommand(sql, false, {});
     // The sink outlives the exchange that fills it: the completion reads it afterwards.
     cmd->done = [done, sink = cmd->sink](const ErrorInfo *error) { done(error, sink->results); };
     enqueue(cmd);
@@ -573,7 +574,7 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     if (!interpolate(writer, sql, args, error))
         return failedFuture<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
-    d->runQuery(decodeText(writer.result(), d->encoding), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
+    d->runQuery(writer.take(), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
         if (error) {
             failPromise(*promise, *error);
             return;

@@ -69,12 +69,12 @@ public:
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     //! A COM_QUERY whose results are buffered into \a cmd->sink.
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
-    //! Interpolates and sends; the future-returning methods are built on it.
-    void runQuery(const QString &sql, std::function<void(const ErrorInfo *, const QList<ResultSet> &)> done);
-    //! SQL text (interpolated elsewhere) in the connection's encoding, logged when echo is on.
-    QByteArray encodeSql(const QString &sql);
+    using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
+    //! Sends \a sql (already interpolated and encoded; may hold binary literals).
+    void runQuery(const QByteArray &sql, QueryDone done);
+    void runQuery(const QString &sql, QueryDone done) { runQuery(encodeText(sql, encoding), std::move(done)); }
     //! With echo on: logs \a sql and emits queryLogged.
-    void logQuery(const QString &sql);
+    void logQuery(QByteArrayView sql);
     SqlWriter sqlWriter() const;
     //! A command that only needs OK (SET ..., COMMIT, ...): finishes \a promise.
     QFuture<void> statement(const QString &sql);

@@ -76,7 +76,7 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
     }
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
     lastExecuted = decodeText(bytes, cd->encoding);
-    cd->logQuery(lastExecuted);
+    cd->logQuery(bytes);
     auto promise = startedPromise<qint64>();
     const bool dict = type == CursorType::Dict || type == CursorType::StreamingDict;
     CommandPtr cmd = cd->queryCommand(bytes, dict, {});

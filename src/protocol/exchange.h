@@ -35,6 +35,8 @@ public:
     /*! The negotiated capabilities. Set when the command is written, which may be long after
         it was queued (commands queued before the handshake finished). */
     void setCapabilities(quint64 capabilities) { m_capabilities = capabilities; }
+    //! The sequence id the reply starts with: 1 after a command that fit in one packet.
+    void setNextSequenceId(quint8 seq) { m_nextSeq = seq; }
     //! The last OK (or EOF) packet of the exchange: status flags, insert id, affected rows.
     const OkPacket *lastOk() const { return m_hasOk ? &m_lastOk : nullptr; }
 

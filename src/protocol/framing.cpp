@@ -130,11 +130,13 @@ quint8 appendPacket(QByteArray &out, QByteArrayView payload, quint8 seq)
     }
 }
 
-QByteArray commandPacket(quint8 command, QByteArrayView argument)
+QByteArray commandPacket(quint8 command, QByteArrayView argument, quint8 *nextSeq)
 {
     const qsizetype len = argument.size() + 1;
     QByteArray out;
     if (len < MaxPacketPayload) {
+        if (nextSeq)
+            *nextSeq = 1;
         // The common case, built in one allocation.
         out.resize(HeaderSize + len);
         writeHeader(out.data(), len, 0);
@@ -147,7 +149,9 @@ QByteArray commandPacket(quint8 command, QByteArrayView argument)
     payload.reserve(len);
     payload.append(char(command));
     payload.append(argument.data(), argument.size());
-    appendPacket(out, payload, 0);
+    const quint8 seq = appendPacket(out, payload, 0);
+    if (nextSeq)
+        *nextSeq = seq;
     return out;
 }
 

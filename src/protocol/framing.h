@@ -71,7 +71,8 @@ private:
 */
 quint8 appendPacket(QByteArray &out, QByteArrayView payload, quint8 seq);
 
-//! A command packet (sequence id 0): \a command byte followed by \a argument, ready for the wire.
-QByteArray commandPacket(quint8 command, QByteArrayView argument = {});
+/*! A command packet (sequence id 0): \a command byte followed by \a argument, ready for the
+    wire. \a nextSeq receives the sequence id of the reply (1, or more for a split payload). */
+QByteArray commandPacket(quint8 command, QByteArrayView argument = {}, quint8 *nextSeq = nullptr);
 
 } // namespace AsyncMySql::Protocol
