@@ -23,7 +23,8 @@ class CursorPrivate;
     literal percent sign; any other `%` sequence, a missing or a surplus argument is a
     ProgrammingError. With no arguments at all the SQL is sent as it is (so `LIKE 'a%'` needs
     no doubling then). Values are escaped as Connection::escape() does; a list becomes
-    `(a, b, c)` for `IN %s`.
+    `(a, b, c)` for `IN %s`. (C++ note: `execute(sql, {list})` copies \a list as the argument
+    list; to pass one list as the only argument write `{QVariant(list)}`.)
 */
 class ASYNCMYSQL_EXPORT Cursor : public QObject
 {

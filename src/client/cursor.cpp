@@ -8,6 +8,12 @@
 
 namespace AsyncMySql {
 
+//! DB-API rowcount: rows of a result set, affected rows of anything else.
+static qint64 rowCountOf(const ResultSet &rs)
+{
+    return rs.hasColumns() ? qint64(rs.size()) : qint64(rs.affectedRows());
+}
+
 class CursorPrivate
 {
 public:
@@ -82,28 +88,28 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
     CommandPtr cmd = cd->queryCommand(bytes, dict, {});
     QPointer<Cursor> guard(q);
     cmd->done = [this, guard, promise, sink = cmd->sink](const ErrorInfo *error) {
-        if (!guard) { // the cursor was deleted meanwhile; the future still finishes
-            if (error)
-                failPromise(*promise, *error);
-            else
-                promise->finish();
-            return;
-        }
-        results = sink->results;
-        laterError.reset();
-        if (error && results.isEmpty()) {
-            select(-1);
-            Q_EMIT q->errorOccurred(*error->make());
+        // The cursor may be gone by now: the future still finishes, with the same value.
+        if (error && sink->results.isEmpty()) {
+            if (guard) {
+                results.clear();
+                select(-1);
+                Q_EMIT q->errorOccurred(*error->make());
+            }
             failPromise(*promise, *error);
             return;
         }
-        if (error)
-            laterError = *error; // raised by nextSet() when the failed statement is reached
-        select(0);
-        Q_EMIT q->executed(rowCount);
-        if (current.hasColumns() && !currentRows.isEmpty())
-            Q_EMIT q->rowsAvailable();
-        promise->addResult(rowCount);
+        const qint64 count = rowCountOf(sink->results.first());
+        if (guard) {
+            results = sink->results;
+            laterError.reset();
+            if (error)
+                laterError = *error; // raised by nextSet() when the failed statement is reached
+            select(0);
+            Q_EMIT q->executed(rowCount);
+            if (!currentRows.isEmpty())
+                Q_EMIT q->rowsAvailable();
+        }
+        promise->addResult(count);
         promise->finish();
     };
     cd->enqueue(cmd);
@@ -120,7 +126,7 @@ void CursorPrivate::select(int index)
         rowCount = -1;
         return;
     }
-    rowCount = current.hasColumns() ? qint64(currentRows.size()) : qint64(current.affectedRows());
+    rowCount = rowCountOf(current);
     lastRowId = current.lastInsertId();
     warningCount = current.warningCount();
 }
