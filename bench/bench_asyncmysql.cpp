@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+// bench_asyncmysql: AsyncMySql on the workloads of the bench-peers harness, printing the same
+// JSON lines as the peer clients (client "qt6-asyncmysql"). See bench/README.md.
+//
+//   read             SELECT * FROM bench.rows through a buffered Cursor (execute + fetchAll),
+//                    every column turned into its native value and folded into the checksum.
+//   point            BENCH_POINT_N sequential lookups SELECT id, name ... WHERE id = %s, the id
+//                    passed as an execute() argument; each query is sent when the previous
+//                    one's future has finished.
+//   point_pipelined  (not a peer workload) the same lookups, all issued at once on the one
+//                    connection through Connection::query(); the library pipelines them.
+//
+// Everything runs on one QCoreApplication event loop: each step is a QFuture continuation,
+// nothing blocks and there are no threads. Connecting is never timed. Configuration comes from
+// BENCH_HOST/PORT/USER/PASSWORD/DB, BENCH_READ_RUNS, BENCH_POINT_RUNS, BENCH_POINT_N and
+// BENCH_WORKLOADS (comma list; unset = all), as in the peers.
+
+#include <AsyncMySql/AsyncMySql.h>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QFuture>
+#include <QtCore/QPromise>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#ifndef ASYNCMYSQL_BENCH_VERSION
+#  define ASYNCMYSQL_BENCH_VERSION "unknown"
+#endif
+
+using namespace AsyncMySql;
+
+namespace {
+
+constexpr char ClientName[] = "qt6-asyncmysql";
+
+// The same statements as the peers (aiomysql/PyMySQL spell the parameter %s, as we do).
+const QString ReadSql = QStringLiteral("SELECT * FROM bench.rows");
+const QString PointSql = QStringLiteral("SELECT id, name FROM bench.rows WHERE id = %s");
+const QString MaxIdSql = QStringLiteral("SELECT MAX(id) FROM bench.rows");
+
+// --- configuration ---------------------------------------------------------------------------
+
+QString env(const char *key, const char *fallback)
+{
+    const QByteArray v = qgetenv(key);
+    return v.isEmpty() ? QString::fromLatin1(fallback) : QString::fromLocal8Bit(v);
+}
+
+struct Config
+{
+    ConnectOptions connect;
+    int readRuns = 5;
+    int pointRuns = 3;
+    long pointN = 20000;
+    QStringList workloads; // empty: all
+
+    bool wanted(const QString &workload) const { return workloads.isEmpty() || workloads.contains(workload); }
+};
+
+Config configFromEnvironment()
+{
+    Config c;
+    c.connect.host = env("BENCH_HOST", "127.0.0.1");
+    c.connect.port = quint16(env("BENCH_PORT", "33099").toUInt());
+    c.connect.user = env("BENCH_USER", "bench");
+    c.connect.password = env("BENCH_PASSWORD", "bench");
+    c.connect.database = env("BENCH_DB", "bench");
+    c.connect.charset = QStringLiteral("utf8mb4");
+    // Like the C and Qt peers: plain TCP (the bench server has no TLS anyway) and the server's
+    // default autocommit, so the server does the same work for every client.
+    c.connect.ssl.mode = SslOptions::Mode::Disabled;
+    c.connect.autocommit = true;
+    c.readRuns = env("BENCH_READ_RUNS", "5").toInt();
+    c.pointRuns = env("BENCH_POINT_RUNS", "3").toInt();
+    c.pointN = env("BENCH_POINT_N", "20000").toLong();
+    const QString list = env("BENCH_WORKLOADS", "");
+    if (!list.isEmpty())
+        c.workloads = list.split(u',');
+    return c;
+}
+
+// --- small helpers ---------------------------------------------------------------------------
+
+QObject *context = nullptr; // the QCoreApplication: every continuation runs on its event loop
+QElapsedTimer wallClock;
+
+double now() { return double(wallClock.nsecsElapsed()) * 1e-9; }
+
+[[noreturn]] void die(const char *what, const QString &message)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "bench_asyncmysql: %s: %s\n", what, qPrintable(message));
+    std::exit(1);
+}
+
+//! Makes a failed or cancelled \a future end the program with a message, as the peers do.
+template<typename T>
+QFuture<T> orDie(QFuture<T> future, const char *what)
+{
+    return future
+            .onFailed(context, [what](const std::exception &e) -> T { die(what, QString::fromUtf8(e.what())); })
+            .onCanceled(context, [what]() -> T { die(what, QStringLiteral("cancelled")); });
+}
+
+double median(std::vector<double> t)
+{
+    std::sort(t.begin(), t.end());
+    const size_t m = t.size() / 2;
+    return t.size() % 2 ? t[m] : (t[m - 1] + t[m]) / 2;
+}
+
+void report(const char *workload, long n, int runs, double seconds, qint64 checksum)
+{
+    std::printf("{\"client\":\"%s\",\"version\":\"%s\",\"workload\":\"%s\",\"n\":%ld,"
+                "\"runs\":%d,\"seconds\":%.6f,\"per_second\":%.1f,\"checksum\":%lld}\n",
+                ClientName, ASYNCMYSQL_BENCH_VERSION, workload, n, runs, seconds, double(n) / seconds,
+                static_cast<long long>(checksum));
+    std::fflush(stdout);
+}
+
+//! The ids of the point workloads: spread over the table, all distinct for 200k rows.
+qint64 pointId(long i, qint64 maxId) { return qint64(i) * 7919 % maxId + 1; }
+
+/*!
+    Calls step(from), step(from + 1), ..., step(to - 1), each once the future of the previous
+    step has finished; the returned future finishes after the last. A failed step ends the
+    program. This is the event-loop equivalent of `for (i...) await step(i)`.
+*/
+QFuture<void> sequence(long from, long to, std::function<QFuture<void>(long)> step)
+{
+    struct State
+    {
+        QPromise<void> promise;
+        std::function<QFuture<void>(long)> step;
+        long next = 0;
+        long end = 0;
+    };
+    auto s = std::make_shared<State>();
+    s->step = std::move(step);
+    s->next = from;
+    s->end = to;
+    s->promise.start();
+
+    struct Advance
+    {
+        static void run(const std::shared_ptr<State> &s)
+        {
+            if (s->next >= s->end) {
+                s->promise.finish();
+                return;
+            }
+            orDie(s->step(s->next++).then(context, [s] { run(s); }), "step");
+        }
+    };
+    QFuture<void> f = s->promise.future();
+    Advance::run(s);
+    return f;
+}
+
+// --- one run of each workload ----------------------------------------------------------------
+
+struct RunResult
+{
+    long n = 0;           //!< rows (read) or queries (point*)
+    qint64 checksum = 0;
+};
+
+struct Bench
+{
+    Config config;
+    Connection *connection = nullptr;
+    Cursor *cursor = nullptr; //!< one buffered cursor, reused like the Python peers' cursor
+    qint64 maxId = 0;
+};
+
+/*!
+    The read checksum of one row (see the bench-peers README), with every column turned into
+    the value AsyncMySql hands out: qint64, QString, double, DECIMAL as an exact QString
+    (converted with toDouble() for the sum, like the peers), DATETIME as DateTime, NULL as a
+    null QVariant.
+*/
+inline qint64 readChecksum(const Row &row)
+{
+    const qint64 id = row.value(0).toLongLong();
+    const qint64 k = row.value(1).toLongLong();
+    const QString name = row.value(2).toString();
+    const double score = row.value(3).toDouble();
+    const double price = row.value(4).toString().toDouble();
+    const DateTime created = row.value(5).value<DateTime>();
+    const QString body = row.value(6).toString();
+    const QVariant maybe = row.value(7);
+    return id + k % 1000 + name.size() + qint64(std::floor(score)) + qint64(std::floor(price))
+         + created.second() + body.size() + (maybe.isNull() ? 0 : maybe.toLongLong());
+}
+
+//! Dies unless \a row holds the types the checksum relies on (no silent conversion paths).
+void checkReadTypes(const Row &row)
+{
+    const int expected[] = {QMetaType::LongLong, QMetaType::LongLong, QMetaType::QString, QMetaType::Double,
+                            QMetaType::QString, qMetaTypeId<DateTime>(), QMetaType::QString};
+    if (row.size() != 8)
+        die("read", QStringLiteral("expected 8 columns, got %1").arg(row.size()));
+    for (int i = 0; i < 7; ++i) {
+        const QVariant v = row.value(i);
+        if (v.metaType().id() != expected[i])
+            die("read", QStringLiteral("column %1 arrived as %2").arg(i).arg(QString::fromLatin1(v.metaType().name())));
+    }
+}
+
+QFuture<RunResult> readOnce(Bench &b)
+{
+    Cursor *cur = b.cursor;
+    return cur->execute(ReadSql)
+            .then(context, [cur](qint64) { return cur->fetchAll(); })
+            .unwrap()
+            .then(context, [](const QList<Row> &rows) {
+                if (!rows.isEmpty())
+                    checkReadTypes(rows.first());
+                qint64 sum = 0;
+                for (const Row &row : rows)
+                    sum += readChecksum(row);
+                return RunResult{long(rows.size()), sum};
+            });
+}
+
+//! The point checksum of one lookup's result: id + length of name of its single row.
+qint64 pointChecksum(const QList<Row> &rows)
+{
+    if (rows.size() != 1)
+        die("point", QStringLiteral("expected 1 row, got %1").arg(rows.size()));
+    const Row &row = rows.first();
+    return row.value(0).toLongLong() + row.value(1).toString().size();
+}
+
+//! Lookups from..to-1, one at a time: the next execute() goes out when the previous finished.
+QFuture<RunResult> pointSequential(Bench &b, long from, long to)
+{
+    Cursor *cur = b.cursor;
+    const qint64 maxId = b.maxId;
+    auto sum = std::make_shared<qint64>(0);
+    return sequence(from, to, [cur, maxId, sum](long i) {
+               return cur->execute(PointSql, {pointId(i, maxId)})
+                       .then(context, [cur](qint64) { return cur->fetchAll(); })
+                       .unwrap()
+                       .then(context, [sum](const QList<Row> &rows) { *sum += pointChecksum(rows); });
+           })
+            .then(context, [from, to, sum] { return RunResult{to - from, *sum}; });
+}
+
+//! Lookups from..to-1, all issued at once on the one connection (pipelined by the library).
+QFuture<RunResult> pointPipelined(Bench &b, long from, long to)
+{
+    struct State
+    {
+        QPromise<RunResult> promise;
+        long left = 0;
+        qint64 sum = 0;
+    };
+    auto s = std::make_shared<State>();
+    s->left = to - from;
+    s->promise.start();
+    QFuture<RunResult> f = s->promise.future();
+    const long n = to - from;
+    if (n <= 0) {
+        s->promise.addResult(RunResult{});
+        s->promise.finish();
+        return f;
+    }
+    for (long i = from; i < to; ++i) {
+        orDie(b.connection->query(PointSql, {pointId(i, b.maxId)}).then(context, [s, n](const ResultSet &rs) {
+            s->sum += pointChecksum(rs.rows());
+            if (--s->left == 0) {
+                s->promise.addResult(RunResult{n, s->sum});
+                s->promise.finish();
+            }
+        }), "point_pipelined");
+    }
+    return f;
+}
+
+// --- timing ----------------------------------------------------------------------------------
+
+/*!
+    Runs \a once \a runs times back to back, timing each run from the first byte sent to the
+    last value checksummed, and prints the JSON line with the median.
+*/
+QFuture<void> measure(const char *workload, int runs, std::function<QFuture<RunResult>()> once)
+{
+    auto times = std::make_shared<std::vector<double>>();
+    auto last = std::make_shared<std::optional<RunResult>>();
+    return sequence(0, runs, [=](long) {
+               const double t0 = now();
+               return once().then(context, [=](const RunResult &r) {
+                   times->push_back(now() - t0);
+                   if (*last && (*last)->checksum != r.checksum)
+                       die(workload, QStringLiteral("checksum differs between runs"));
+                   *last = r;
+               });
+           })
+            .then(context, [=] { report(workload, (*last)->n, runs, median(*times), (*last)->checksum); });
+}
+
+//! Untimed warm-up of n/20 lookups (1000 for 20000, as the peers), then the timed runs.
+QFuture<void> measurePoint(Bench &b, const char *workload, QFuture<RunResult> (*run)(Bench &, long, long))
+{
+    const long n = b.config.pointN;
+    const int runs = b.config.pointRuns;
+    Bench *bp = &b;
+    return run(b, 0, n / 20)
+            .then(context, [=](const RunResult &) { return measure(workload, runs, [=] { return run(*bp, 0, n); }); })
+            .unwrap();
+}
+
+// --- the workloads ---------------------------------------------------------------------------
+
+QFuture<void> benchRead(Bench &b)
+{
+    Bench *bp = &b;
+    return measure("read", b.config.readRuns, [bp] { return readOnce(*bp); });
+}
+
+QFuture<void> benchPoint(Bench &b) { return measurePoint(b, "point", pointSequential); }
+
+QFuture<void> benchPointPipelined(Bench &b) { return measurePoint(b, "point_pipelined", pointPipelined); }
+
+struct Workload
+{
+    const char *name;
+    QFuture<void> (*run)(Bench &);
+};
+
+// In this order, each one after the previous finished. Still missing (the library has no
+// prepared statements and no Pool yet): point_prepared (the same lookups through one server-side
+// prepared statement) and concurrent (the same lookups, 64 in flight over a pool of 8).
+const Workload workloads[] = {
+    {"read", benchRead},
+    {"point", benchPoint},
+    {"point_pipelined", benchPointPipelined},
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    context = &app;
+    auto *b = new Bench{configFromEnvironment()};
+    if (b->config.readRuns < 1 || b->config.pointRuns < 1 || b->config.pointN < 1) {
+        std::fprintf(stderr, "bench_asyncmysql: BENCH_READ_RUNS, BENCH_POINT_RUNS, BENCH_POINT_N must be >= 1\n");
+        return 1;
+    }
+    std::vector<Workload> selected;
+    for (const Workload &w : workloads) {
+        if (b->config.wanted(QString::fromLatin1(w.name)))
+            selected.push_back(w);
+    }
+
+    wallClock.start();
+    b->connection = new Connection(b->config.connect, &app);
+    orDie(b->connection->open()
+                  .then(&app, [b] {
+                      b->cursor = b->connection->cursor();
+                      return b->connection->query(MaxIdSql);
+                  })
+                  .unwrap()
+                  .then(&app, [b, selected](const ResultSet &rs) {
+                      b->maxId = rs.rows().isEmpty() ? 0 : rs.rows().first().value(0).toLongLong();
+                      if (b->maxId < 1)
+                          die("max id", QStringLiteral("bench.rows is empty; run seed.sh"));
+                      return sequence(0, long(selected.size()), [b, selected](long i) { return selected[i].run(*b); });
+                  })
+                  .unwrap()
+                  .then(&app, [b] { return b->connection->ensureClosed(); })
+                  .unwrap()
+                  .then(&app, [] { QCoreApplication::exit(0); }),
+          "bench");
+    const int rc = app.exec();
+    delete b;
+    return rc;
+}
