@@ -723,7 +723,7 @@ QString Connection::database() const { return d->database; }
 QString Connection::charset() const { return d->charset; }
 QString Connection::encoding() const
 {
-    return d->encoding == TextEncoding::Latin1 ? QStringLiteral("ISO-8859-1") : QStringLiteral("UTF-8");
+    return d->encoding == TextEncoding::Latin1 ? QStringLiteral("windows-1252") : QStringLiteral("UTF-8");
 }
 bool Connection::echo() const { return d->echo; }
 void Connection::setEcho(bool on) { d->echo = on; }

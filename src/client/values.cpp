@@ -47,14 +47,52 @@ ValueKind valueKindFor(const Column &c)
     }
 }
 
+namespace {
+// MySQL's "latin1" is Windows cp1252, not ISO 8859-1: 0x80-0x9f hold the euro sign, curly
+// quotes and so on. The five bytes cp1252 leaves undefined map to the C1 controls of the same
+// value (as MySQL's own table does), so every byte still round-trips.
+constexpr char16_t Cp1252High[32] = {
+    0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+    0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+};
+
+QString decodeCp1252(QByteArrayView bytes)
+{
+    QString out = QString::fromLatin1(bytes);
+    for (QChar &c : out) {
+        if (c.unicode() >= 0x80 && c.unicode() < 0xa0)
+            c = QChar(Cp1252High[c.unicode() - 0x80]);
+    }
+    return out;
+}
+
+char encodeCp1252(char16_t c)
+{
+    if (c < 0x80 || (c >= 0xa0 && c <= 0xff))
+        return char(c);
+    for (int i = 0; i < 32; ++i) {
+        if (Cp1252High[i] == c)
+            return char(0x80 + i);
+    }
+    return '?'; // as the server itself converts a character latin1 cannot hold
+}
+} // namespace
+
 QString decodeText(QByteArrayView bytes, TextEncoding encoding)
 {
-    return encoding == TextEncoding::Latin1 ? QString::fromLatin1(bytes) : QString::fromUtf8(bytes);
+    return encoding == TextEncoding::Latin1 ? decodeCp1252(bytes) : QString::fromUtf8(bytes);
 }
 
 QByteArray encodeText(QStringView text, TextEncoding encoding)
 {
-    return encoding == TextEncoding::Latin1 ? text.toLatin1() : text.toUtf8();
+    if (encoding != TextEncoding::Latin1)
+        return text.toUtf8();
+    QByteArray out(text.size(), Qt::Uninitialized);
+    for (qsizetype i = 0; i < text.size(); ++i)
+        out[i] = encodeCp1252(text[i].unicode());
+    return out;
 }
 
 namespace {
@@ -139,10 +177,7 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
 
 void SqlWriter::appendText(QStringView sql)
 {
-    if (m_encoding == TextEncoding::Utf8)
-        m_out += sql.toUtf8();
-    else
-        m_out += sql.toLatin1();
+    m_out += encodeText(sql, m_encoding);
 }
 
 void SqlWriter::appendEscaped(QByteArrayView bytes)
@@ -209,7 +244,10 @@ bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
         }
         // Shortest text that reads back as the same double; the exponent makes it a DOUBLE
         // literal rather than an exact DECIMAL one (as PyMySQL does).
-        QByteArray text = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+        // QByteArray::number() drops the sign of -0.0; strtod and MySQL keep it.
+        QByteArray text = d == 0 && std::signbit(d)
+                ? QByteArray("-0")
+                : QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
         if (!text.contains('e') && !text.contains("inf") && !text.contains("nan"))
             text.append("e0");
         m_out.append(text);

@@ -68,6 +68,9 @@ PacketReader::Status PacketReader::next(Packet &out)
         const auto *h = reinterpret_cast<const uchar *>(m_buf.constData() + m_pos);
         const qsizetype len = qsizetype(h[0]) | (qsizetype(h[1]) << 8) | (qsizetype(h[2]) << 16);
         const quint8 seq = h[3];
+        // Refuse an oversized payload from its header, before buffering any of it.
+        if ((m_joining ? m_joined.size() : 0) + len > m_maxPayload)
+            return fail(QStringLiteral("packet larger than %1 bytes").arg(m_maxPayload));
         if (pending() < HeaderSize + len) {
             // Reserve the whole packet once, so a large one is not re-allocated per chunk.
             if (m_buf.isDetached() && m_buf.capacity() < m_pos + HeaderSize + len)
@@ -81,8 +84,6 @@ PacketReader::Status PacketReader::next(Packet &out)
             if (seq != m_joinNextSeq)
                 return fail(QStringLiteral("packet sequence %1 where %2 continues a split packet")
                                     .arg(seq).arg(m_joinNextSeq));
-            if (m_joined.size() + len > m_maxPayload)
-                return fail(QStringLiteral("packet larger than %1 bytes").arg(m_maxPayload));
             m_joined.append(m_buf.constData() + payloadPos, len);
             m_joinNextSeq = quint8(seq + 1);
             if (len == MaxPacketPayload)

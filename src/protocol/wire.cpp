@@ -56,16 +56,24 @@ QByteArrayView ByteReader::lenencString()
     return bytes(qsizetype(n));
 }
 
+const char *ByteReader::findNul() const
+{
+    // memchr() must not see a null pointer, even for zero bytes (an empty view has one).
+    if (m_pos >= m_size)
+        return nullptr;
+    return static_cast<const char *>(memchr(m_data + m_pos, 0, size_t(m_size - m_pos)));
+}
+
 QByteArrayView ByteReader::nulString()
 {
     if (!m_ok)
         return {};
-    const void *nul = memchr(m_data + m_pos, 0, size_t(m_size - m_pos));
+    const char *nul = findNul();
     if (!nul) {
         fail();
         return {};
     }
-    const qsizetype len = static_cast<const char *>(nul) - (m_data + m_pos);
+    const qsizetype len = nul - (m_data + m_pos);
     QByteArrayView v(m_data + m_pos, len);
     m_pos += len + 1;
     return v;
@@ -75,7 +83,7 @@ QByteArrayView ByteReader::nulStringOrRest()
 {
     if (!m_ok)
         return {};
-    if (memchr(m_data + m_pos, 0, size_t(m_size - m_pos)))
+    if (findNul())
         return nulString();
     return rest();
 }

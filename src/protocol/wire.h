@@ -54,6 +54,8 @@ public:
     void skip(qsizetype n) { bytes(n); }
 
 private:
+    const char *findNul() const;
+
     const char *m_data;
     qsizetype m_size;
     qsizetype m_pos = 0;
