@@ -20,6 +20,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFuture>
+#include <QtCore/QHash>
 #include <QtCore/QPromise>
 
 #include <algorithm>
@@ -180,6 +181,9 @@ struct Bench
     Connection *connection = nullptr;
     Cursor *cursor = nullptr; //!< one buffered cursor, reused like the Python peers' cursor
     qint64 maxId = 0;
+    //! Checksum of each family ("read", "point") seen so far: every workload of a family must
+    //! agree (the harness's report.py only checks the peers' workload names).
+    QHash<QString, qint64> familyChecksums;
 };
 
 /*!
@@ -291,12 +295,15 @@ QFuture<RunResult> pointPipelined(Bench &b, long from, long to)
 
 /*!
     Runs \a once \a runs times back to back, timing each run from the first byte sent to the
-    last value checksummed, and prints the JSON line with the median.
+    last value checksummed, and prints the JSON line with the median. The checksum must be the
+    same in every run and for every workload of the same \a family.
 */
-QFuture<void> measure(const char *workload, int runs, std::function<QFuture<RunResult>()> once)
+QFuture<void> measure(Bench &b, const char *workload, const char *family, int runs,
+                      std::function<QFuture<RunResult>()> once)
 {
     auto times = std::make_shared<std::vector<double>>();
     auto last = std::make_shared<std::optional<RunResult>>();
+    Bench *bp = &b;
     return sequence(0, runs, [=](long) {
                const double t0 = now();
                return once().then(context, [=](const RunResult &r) {
@@ -306,7 +313,15 @@ QFuture<void> measure(const char *workload, int runs, std::function<QFuture<RunR
                    *last = r;
                });
            })
-            .then(context, [=] { report(workload, (*last)->n, runs, median(*times), (*last)->checksum); });
+            .then(context, [=] {
+                const RunResult &r = **last;
+                const QString f = QString::fromLatin1(family);
+                if (bp->familyChecksums.contains(f) && bp->familyChecksums.value(f) != r.checksum)
+                    die(workload, QStringLiteral("checksum %1 differs from the other %2 workloads' %3")
+                                          .arg(r.checksum).arg(f).arg(bp->familyChecksums.value(f)));
+                bp->familyChecksums.insert(f, r.checksum);
+                report(workload, r.n, runs, median(*times), r.checksum);
+            });
 }
 
 //! Untimed warm-up of n/20 lookups (1000 for 20000, as the peers), then the timed runs.
@@ -316,7 +331,9 @@ QFuture<void> measurePoint(Bench &b, const char *workload, QFuture<RunResult> (*
     const int runs = b.config.pointRuns;
     Bench *bp = &b;
     return run(b, 0, n / 20)
-            .then(context, [=](const RunResult &) { return measure(workload, runs, [=] { return run(*bp, 0, n); }); })
+            .then(context, [=](const RunResult &) {
+                return measure(*bp, workload, "point", runs, [=] { return run(*bp, 0, n); });
+            })
             .unwrap();
 }
 
@@ -325,7 +342,7 @@ QFuture<void> measurePoint(Bench &b, const char *workload, QFuture<RunResult> (*
 QFuture<void> benchRead(Bench &b)
 {
     Bench *bp = &b;
-    return measure("read", b.config.readRuns, [bp] { return readOnce(*bp); });
+    return measure(b, "read", "read", b.config.readRuns, [bp] { return readOnce(*bp); });
 }
 
 QFuture<void> benchPoint(Bench &b) { return measurePoint(b, "point", pointSequential); }
@@ -353,7 +370,9 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     context = &app;
-    auto *b = new Bench{configFromEnvironment()};
+    Bench bench;
+    Bench *b = &bench;
+    b->config = configFromEnvironment();
     if (b->config.readRuns < 1 || b->config.pointRuns < 1 || b->config.pointN < 1) {
         std::fprintf(stderr, "bench_asyncmysql: BENCH_READ_RUNS, BENCH_POINT_RUNS, BENCH_POINT_N must be >= 1\n");
         return 1;
@@ -383,7 +402,5 @@ int main(int argc, char **argv)
                   .unwrap()
                   .then(&app, [] { QCoreApplication::exit(0); }),
           "bench");
-    const int rc = app.exec();
-    delete b;
-    return rc;
+    return app.exec();
 }
