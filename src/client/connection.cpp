@@ -249,6 +249,9 @@ void ConnectionPrivate::onTransportFailed(int code, const QString &message)
     QString sqlState = QStringLiteral("08S01");
     if (state == Connection::State::Connecting && !connectExchange) {
         text = QStringLiteral("Lost connection to MySQL server while setting up the session (%1)").arg(message);
+    } else if (state == Connection::State::Connecting && code == ClientError::SslConnectionError) {
+        text = QStringLiteral("TLS handshake with '%1' failed: %2").arg(transport->peerName(), message);
+        sqlState = QStringLiteral("08001");
     } else if (state == Connection::State::Connecting) {
         text = code == ClientError::ServerLost
                 ? QStringLiteral("Lost connection to MySQL server during the handshake (%1)").arg(message)
