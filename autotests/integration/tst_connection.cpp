@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 #include <QtTest/QSignalSpy>
@@ -386,6 +388,38 @@ private Q_SLOTS:
         auto plain = connect([](ConnectOptions &o) { o.ssl.mode = SslOptions::Mode::Disabled; });
         const Row p = AWAIT(plain->query(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'"))).rows().first();
         QVERIFY(p.value(1).toString().isEmpty());
+    }
+
+    void optionFile()
+    {
+        // Everything but the file name comes from my.cnf; [client] first, then the named group.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral("[client]\nhost = 127.0.0.1\nport = %1\nuser = nobody\npassword = \"%2\"\n"
+                               "[asyncmysql]\nuser = %3\ndatabase = %4\ndefault-character-set = latin1\n")
+                        .arg(qEnvironmentVariable("ASYNCMYSQL_TEST_PORT"),
+                             qEnvironmentVariable("ASYNCMYSQL_TEST_PASSWORD"),
+                             qEnvironmentVariable("ASYNCMYSQL_TEST_USER"),
+                             qEnvironmentVariable("ASYNCMYSQL_TEST_DB"))
+                        .toUtf8());
+        f.close();
+        ConnectOptions o;
+        o.readDefaultFile = path;
+        o.readDefaultGroup = QStringLiteral("asyncmysql");
+        Connection conn(o);
+        AWAIT(conn.open());
+        QCOMPARE(conn.database(), qEnvironmentVariable("ASYNCMYSQL_TEST_DB"));
+        QCOMPARE(conn.charset(), QStringLiteral("latin1"));
+        const Row r = AWAIT(conn.query(QStringLiteral("SELECT DATABASE(), @@character_set_client"))).rows().value(0);
+        QCOMPARE(r.value(0).toString(), qEnvironmentVariable("ASYNCMYSQL_TEST_DB"));
+        QCOMPARE(r.value(1).toString(), QStringLiteral("latin1"));
+
+        // An explicit option wins over the file.
+        o.user = QStringLiteral("nobody-else");
+        Connection explicitUser(o);
+        EXPECT_ERROR(explicitUser.open(), OperationalError, 1045);
     }
 
     void fromUrl()

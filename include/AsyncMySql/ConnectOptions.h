@@ -40,6 +40,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     QString charset = QStringLiteral("utf8mb4");
     QString sqlMode;     //!< if set: SET sql_mode after connecting
     QString initCommand; //!< if set: run after connecting
+    /*! A MySQL option file (my.cnf) read on every open(): its [client] group, then
+        [readDefaultGroup], set host, port, user, password, database, socket,
+        default-character-set, init-command, connect-timeout, ssl-ca/-cert/-key/-mode for every
+        option left at its default here (explicit options win). */
     QString readDefaultFile, readDefaultGroup;
     std::chrono::milliseconds connectTimeout{10000}; //!< covers TCP, TLS and authentication
     bool autocommit = false;
@@ -57,7 +61,8 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
         (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,
         charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false),
-        init-command, sql-mode, local-infile, program-name, compression (zlib, zstd).
+        init-command, sql-mode, local-infile, program-name, compression (zlib, zstd),
+        read-default-file, read-default-group.
         Unknown options are ignored with a warning. */
     static ConnectOptions fromUrl(const QUrl &url);
 };

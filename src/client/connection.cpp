@@ -2,6 +2,7 @@
 #include "connection_p.h"
 #include "interpolate_p.h"
 #include "logging_p.h"
+#include "optionfile_p.h"
 
 #include <AsyncMySql/Cursor.h>
 
@@ -74,7 +75,7 @@ QByteArray clientVersion() { return QByteArrayLiteral("0.1.0"); }
 } // namespace
 
 ConnectionPrivate::ConnectionPrivate(Connection *qq, const ConnectOptions &opts)
-    : q(qq), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
+    : q(qq), givenOptions(opts), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
 {
     connectTimer.setSingleShot(true);
     QObject::connect(&connectTimer, &QTimer::timeout, q, [this] { onConnectTimeout(); });
@@ -169,6 +170,8 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     case Connection::State::Closed:
         break;
     }
+    // Read on every open: a reconnect sees the file as it is now.
+    options = applyOptionFile(givenOptions);
     ErrorInfo error;
     if (!applyCharset(options.charset, &error)) {
         defer([done, error] { done(&error); });

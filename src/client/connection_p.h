@@ -103,7 +103,8 @@ public:
     bool applyCharset(const QString &charset, ErrorInfo *error);
 
     Connection *q;
-    ConnectOptions options;
+    ConnectOptions givenOptions; //!< as the user gave them
+    ConnectOptions options;      //!< in effect: givenOptions plus the option file's settings
     Connection::State state = Connection::State::Closed;
     Transport *transport = nullptr;
     Protocol::PacketReader reader;

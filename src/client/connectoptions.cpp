@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <AsyncMySql/ConnectOptions.h>
+#include "connectoptions_p.h"
 
 #include "logging_p.h"
 
@@ -15,6 +15,8 @@ bool parseBool(const QString &v)
     return l == u"1" || l == u"true" || l == u"yes" || l == u"on";
 }
 
+} // namespace
+
 std::optional<SslOptions::Mode> parseSslMode(const QString &v)
 {
     const QString l = v.toLower().replace(QLatin1Char('_'), QLatin1Char('-'));
@@ -25,8 +27,6 @@ std::optional<SslOptions::Mode> parseSslMode(const QString &v)
     if (l == u"verify-identity" || l == u"verify-full") return SslOptions::Mode::VerifyIdentity;
     return std::nullopt;
 }
-
-} // namespace
 
 ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
 {
@@ -76,6 +76,10 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.programName = value;
         } else if (key == u"auth-plugin") {
             o.authPlugin = value;
+        } else if (key == u"read-default-file") {
+            o.readDefaultFile = value;
+        } else if (key == u"read-default-group") {
+            o.readDefaultGroup = value;
         } else if (key == u"echo") {
             o.echo = parseBool(value);
         } else if (key == u"compression") {

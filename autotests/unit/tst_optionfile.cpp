@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// my.cnf parsing and how its settings combine with explicit options.
+#include "client/optionfile_p.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+using namespace AsyncMySql;
+
+namespace {
+void writeFile(const QString &path, const QByteArray &text)
+{
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::WriteOnly), qPrintable(path));
+    f.write(text);
+}
+} // namespace
+
+class tst_OptionFile : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void syntax()
+    {
+        const OptionFile f = OptionFile::parse(uR"(# comment
+; another comment
+[client]
+host = db.example   # trailing comment
+port=3307
+user_name = alice
+password = "p#ss \"quoted\"\tx"
+empty =
+flag
+[Client]
+socket = '/run/my sql.sock'
+[mysqld]
+port = 1
+)");
+        const QHash<QString, QString> client = f.group(QStringLiteral("client"));
+        QCOMPARE(client.value(QStringLiteral("host")), QStringLiteral("db.example"));
+        QCOMPARE(client.value(QStringLiteral("port")), QStringLiteral("3307"));
+        QCOMPARE(client.value(QStringLiteral("user-name")), QStringLiteral("alice")); // _ reads as -
+        QCOMPARE(client.value(QStringLiteral("password")), QStringLiteral("p#ss \"quoted\"\tx"));
+        QVERIFY(client.contains(QStringLiteral("empty")));
+        QVERIFY(client.value(QStringLiteral("empty")).isEmpty());
+        QVERIFY(client.contains(QStringLiteral("flag")));
+        // Group names are case-insensitive; a group may appear twice.
+        QCOMPARE(client.value(QStringLiteral("socket")), QStringLiteral("/run/my sql.sock"));
+        QCOMPARE(f.group(QStringLiteral("mysqld")).value(QStringLiteral("port")), QStringLiteral("1"));
+        QVERIFY(f.warnings().isEmpty());
+    }
+
+    void laterSettingWinsAndBadLinesWarn()
+    {
+        const OptionFile f = OptionFile::parse(u"orphan = 1\n[client]\nport = 1\nport = 2\n[broken\nport = 3\n!frobnicate x\n");
+        QCOMPARE(f.group(QStringLiteral("client")).value(QStringLiteral("port")), QStringLiteral("2"));
+        QCOMPARE(f.warnings().size(), 4); // orphan, broken header, the line under it, the directive
+    }
+
+    void includes()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QDir(dir.path()).mkdir(QStringLiteral("conf.d"));
+        writeFile(dir.filePath(QStringLiteral("my.cnf")),
+                  "[client]\nuser = base\nhost = h1\n!include extra.cnf\n!includedir conf.d\n!include missing.cnf\n");
+        writeFile(dir.filePath(QStringLiteral("extra.cnf")), "[client]\nhost = h2\n");
+        writeFile(dir.filePath(QStringLiteral("conf.d/a.cnf")), "[client]\nport = 1\n");
+        writeFile(dir.filePath(QStringLiteral("conf.d/b.cnf")), "[client]\nport = 2\n");
+        writeFile(dir.filePath(QStringLiteral("conf.d/ignored.txt")), "[client]\nport = 3\n");
+        const OptionFile f = OptionFile::load(dir.filePath(QStringLiteral("my.cnf")));
+        const auto client = f.group(QStringLiteral("client"));
+        QCOMPARE(client.value(QStringLiteral("user")), QStringLiteral("base"));
+        QCOMPARE(client.value(QStringLiteral("host")), QStringLiteral("h2"));
+        QCOMPARE(client.value(QStringLiteral("port")), QStringLiteral("2")); // files in name order
+        QCOMPARE(f.warnings().size(), 1);
+        QVERIFY(f.warnings().first().contains(QLatin1String("missing.cnf")));
+    }
+
+    void includeLoopEnds()
+    {
+        QTemporaryDir dir;
+        writeFile(dir.filePath(QStringLiteral("a.cnf")), "[client]\nuser = a\n!include a.cnf\n");
+        const OptionFile f = OptionFile::load(dir.filePath(QStringLiteral("a.cnf")));
+        QCOMPARE(f.group(QStringLiteral("client")).value(QStringLiteral("user")), QStringLiteral("a"));
+        QVERIFY(!f.warnings().isEmpty());
+    }
+
+    void applyFillsDefaultsOnly()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        writeFile(path, "[client]\nhost = filehost\nport = 3310\nuser = fileuser\npassword = filepw\n"
+                        "database = filedb\ndefault-character-set = latin1\nssl-mode = VERIFY_IDENTITY\n"
+                        "ssl-ca = /file/ca.pem\nconnect-timeout = 2\n"
+                        "[app]\nuser = appuser\nsocket = /tmp/app.sock\n");
+        ConnectOptions given;
+        given.readDefaultFile = path;
+        given.readDefaultGroup = QStringLiteral("app");
+        given.host = QStringLiteral("explicit-host");
+        given.password = QStringLiteral("explicit-pw");
+        const ConnectOptions o = applyOptionFile(given);
+        QCOMPARE(o.host, QStringLiteral("explicit-host"));
+        QCOMPARE(o.password, QStringLiteral("explicit-pw"));
+        QCOMPARE(o.port, quint16(3310));
+        QCOMPARE(o.user, QStringLiteral("appuser")); // the named group wins over [client]
+        QCOMPARE(o.database, QStringLiteral("filedb"));
+        QCOMPARE(o.unixSocket, QStringLiteral("/tmp/app.sock"));
+        QCOMPARE(o.charset, QStringLiteral("latin1"));
+        QCOMPARE(o.ssl.mode, SslOptions::Mode::VerifyIdentity);
+        QCOMPARE(o.ssl.ca, QStringLiteral("/file/ca.pem"));
+        QCOMPARE(o.connectTimeout, std::chrono::milliseconds(2000));
+
+        ConnectOptions none;
+        none.host = QStringLiteral("h");
+        QCOMPARE(applyOptionFile(none).host, QStringLiteral("h")); // no file: unchanged
+    }
+
+    void unreadableFileKeepsOptions()
+    {
+        ConnectOptions given;
+        given.readDefaultFile = QStringLiteral("/nonexistent/my.cnf");
+        given.user = QStringLiteral("u");
+        const ConnectOptions o = applyOptionFile(given);
+        QCOMPARE(o.user, QStringLiteral("u"));
+        QCOMPARE(o.host, ConnectOptions().host);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_OptionFile)
+#include "tst_optionfile.moc"

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <AsyncMySql/ConnectOptions.h>
+
+#include <optional>
+
+namespace AsyncMySql {
+
+//! An ssl-mode value as MySQL's clients spell it (disabled, preferred, required, verify-ca,
+//! verify-identity; also the libpq-like disable/prefer/require/verify-full).
+std::optional<SslOptions::Mode> parseSslMode(const QString &value);
+
+} // namespace AsyncMySql
