@@ -43,6 +43,20 @@ public:
     //! Runs \a sql; finishes with rowCount() (rows of a SELECT, affected rows otherwise).
     QFuture<qint64> execute(const QString &sql, const QVariantList &args = {});
     QFuture<qint64> execute(const QString &sql, const QVariantMap &args);
+    /*! Runs \a sql once per argument row; finishes with the total rowCount(). An `INSERT` or
+        `REPLACE ... VALUES (%s, ...)` (optionally with `ON DUPLICATE KEY UPDATE ...` and a
+        trailing `;`) becomes multi-row statements of at most maxStatementLength() bytes
+        each; anything else runs row by row. Statements run one after another, the next only
+        after the previous succeeded (so an error stops the rest, and nothing after it ran).
+        No rows: nothing is sent, 0. */
+    QFuture<qint64> executeMany(const QString &sql, const QList<QVariantList> &rows);
+    QFuture<qint64> executeMany(const QString &sql, const QList<QVariantMap> &rows);
+    /*! Calls the stored procedure \a name (aiomysql semantics): argument i is stored in the
+        session variable `@_<name>_<i>`, then `CALL name(@_name_0, ...)` runs. The cursor shows
+        the procedure's result sets (nextSet() moves through them; the status OK that ends
+        every CALL is not one of them). Finishes with the variables' values after the call, so
+        OUT and INOUT parameters come back in place (IN parameters as they were). */
+    QFuture<QVariantList> callProc(const QString &name, const QVariantList &args = {});
     //! The SQL execute() would send.
     QString mogrify(const QString &sql, const QVariantList &args = {}) const;
     QString mogrify(const QString &sql, const QVariantMap &args) const;
@@ -69,6 +83,9 @@ public:
     int arraySize() const;
     void setArraySize(int size);
     bool isClosed() const;
+    //! executeMany() cuts multi-row INSERTs below this size (1,024,000 bytes by default).
+    qsizetype maxStatementLength() const;
+    void setMaxStatementLength(qsizetype bytes);
     //! The last statement sent, after interpolation.
     QString lastExecuted() const;
 

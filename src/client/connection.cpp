@@ -503,10 +503,10 @@ void ConnectionPrivate::logQuery(QByteArrayView sql)
     Q_EMIT q->queryLogged(text);
 }
 
-void ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done)
+void ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)
 {
     logQuery(sql);
-    CommandPtr cmd = queryCommand(sql, false, {});
+    CommandPtr cmd = queryCommand(sql, dict, {});
     // The sink outlives the exchange that fills it: the completion reads it afterwards.
     cmd->done = [done, sink = cmd->sink](const ErrorInfo *error) { done(error, sink->results); };
     enqueue(cmd);

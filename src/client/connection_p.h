@@ -71,7 +71,7 @@ public:
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
     using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
     //! Sends \a sql (already interpolated and encoded; may hold binary literals).
-    void runQuery(const QByteArray &sql, QueryDone done);
+    void runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
     void runQuery(const QString &sql, QueryDone done) { runQuery(encodeText(sql, encoding), std::move(done)); }
     //! With echo on: logs \a sql and emits queryLogged.
     void logQuery(QByteArrayView sql);

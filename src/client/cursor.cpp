@@ -5,6 +5,7 @@
 #include "interpolate_p.h"
 
 #include <QtCore/QPointer>
+#include <QtCore/QRegularExpression>
 
 namespace AsyncMySql {
 
@@ -19,8 +20,24 @@ class CursorPrivate
 public:
     CursorPrivate(Cursor *qq, Connection *c, CursorType t) : q(qq), connection(c), type(t) { }
 
+    static CursorPrivate *get(Cursor *c) { return c->d.get(); }
+    bool isDict() const { return type == CursorType::Dict || type == CursorType::StreamingDict; }
+
     template<typename Args>
     QFuture<qint64> execute(const QString &sql, const Args &args);
+    template<typename Args>
+    QFuture<qint64> executeMany(const QString &sql, const QList<Args> &rows);
+    //! The statements of executeMany(): multi-row INSERTs, or one statement per row.
+    template<typename Args>
+    bool buildMany(const QString &sql, const QList<Args> &rows, QList<QByteArray> &out, ErrorInfo &error) const;
+
+    using StatementsDone = std::function<void(const ErrorInfo *, qint64 total, const QList<ResultSet> &last)>;
+    /*! Runs \a statements one after another, each only once the one before succeeded; the
+        cursor then shows the last one's results, with rowCount() the sum over all of them.
+        \a done runs even if the cursor is deleted meanwhile. */
+    void runStatements(QList<QByteArray> statements, StatementsDone done);
+    void adoptResults(const QList<ResultSet> &results, const ErrorInfo *laterFailure, qint64 total);
+    void adoptFailure(const ErrorInfo &error);
     template<typename Args>
     bool mogrify(const QString &sql, const Args &args, QByteArray &out, ErrorInfo &error) const;
     //! Makes results[index] the current result.
@@ -53,6 +70,7 @@ public:
     int warningCount = 0;
     bool closed = false;
     QString lastExecuted;
+    qsizetype maxStatementLength = 1024000; // as PyMySQL: well below every max_allowed_packet
 };
 
 template<typename Args>
@@ -80,39 +98,172 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
         Q_EMIT q->errorOccurred(*error.make());
         return failedFuture<qint64>(error);
     }
-    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
-    lastExecuted = decodeText(bytes, cd->encoding);
-    cd->logQuery(bytes);
     auto promise = startedPromise<qint64>();
-    const bool dict = type == CursorType::Dict || type == CursorType::StreamingDict;
-    CommandPtr cmd = cd->queryCommand(bytes, dict, {});
-    QPointer<Cursor> guard(q);
-    cmd->done = [this, guard, promise, sink = cmd->sink](const ErrorInfo *error) {
-        // The cursor may be gone by now: the future still finishes, with the same value.
-        if (error && sink->results.isEmpty()) {
-            if (guard) {
-                results.clear();
-                select(-1);
-                Q_EMIT q->errorOccurred(*error->make());
-            }
+    runStatements({bytes}, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
+        if (error) {
             failPromise(*promise, *error);
             return;
         }
-        const qint64 count = rowCountOf(sink->results.first());
-        if (guard) {
-            results = sink->results;
-            laterError.reset();
-            if (error)
-                laterError = *error; // raised by nextSet() when the failed statement is reached
-            select(0);
-            Q_EMIT q->executed(rowCount);
-            if (!currentRows.isEmpty())
-                Q_EMIT q->rowsAvailable();
-        }
-        promise->addResult(count);
+        promise->addResult(total);
         promise->finish();
+    });
+    return promise->future();
+}
+
+void CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done)
+{
+    struct Run
+    {
+        QList<QByteArray> statements;
+        StatementsDone done;
+        QPointer<Cursor> cursor;
+        QPointer<Connection> connection;
+        qsizetype next = 0;
+        qint64 total = 0;
     };
-    cd->enqueue(cmd);
+    auto run = std::make_shared<Run>(Run{std::move(statements), std::move(done), q, connection});
+    auto step = std::make_shared<std::function<void()>>();
+    // The lambda holds only a weak reference to itself: the chain ends when nothing runs.
+    *step = [run, weakStep = std::weak_ptr<std::function<void()>>(step)] {
+        auto self = weakStep.lock();
+        if (!run->connection) {
+            const ErrorInfo error = ErrorInfo::interface(QStringLiteral("The cursor's connection is gone"));
+            run->done(&error, run->total, {});
+            return;
+        }
+        ConnectionPrivate *cd = ConnectionPrivate::get(run->connection);
+        const QByteArray &sql = run->statements.at(run->next++);
+        if (run->cursor)
+            CursorPrivate::get(run->cursor)->lastExecuted = decodeText(sql, cd->encoding);
+        const bool dict = run->cursor && CursorPrivate::get(run->cursor)->isDict();
+        cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
+            // The cursor may be gone by now: the future still finishes, with the same value.
+            if (error && results.isEmpty()) {
+                if (run->cursor)
+                    CursorPrivate::get(run->cursor)->adoptFailure(*error);
+                run->done(error, run->total, results);
+                return;
+            }
+            run->total += rowCountOf(results.first());
+            if (!error && run->next < run->statements.size()) {
+                (*self)(); // the next statement only after this one succeeded, as DB-API wants
+                return;
+            }
+            if (run->cursor)
+                CursorPrivate::get(run->cursor)->adoptResults(results, error, run->total);
+            run->done(nullptr, run->total, results);
+        }, dict);
+    };
+    (*step)();
+}
+
+void CursorPrivate::adoptFailure(const ErrorInfo &error)
+{
+    results.clear();
+    select(-1);
+    Q_EMIT q->errorOccurred(*error.make());
+}
+
+void CursorPrivate::adoptResults(const QList<ResultSet> &res, const ErrorInfo *laterFailure, qint64 total)
+{
+    results = res;
+    laterError.reset();
+    if (laterFailure)
+        laterError = *laterFailure; // raised by nextSet() when the failed statement is reached
+    select(0);
+    rowCount = total;
+    Q_EMIT q->executed(rowCount);
+    if (!currentRows.isEmpty())
+        Q_EMIT q->rowsAvailable();
+}
+
+namespace {
+
+/*! An INSERT or REPLACE whose VALUES clause is one row of placeholders, optionally followed
+    by ON DUPLICATE KEY UPDATE and a semicolon: executeMany() repeats the row. The greedy
+    prefix ends at the last VALUES that is followed by such a row, so a VALUES(col) inside
+    ON DUPLICATE KEY UPDATE stays in the postfix. */
+const QRegularExpression &insertValues()
+{
+    static const QRegularExpression re(
+            QStringLiteral(R"(^\s*((?:INSERT|REPLACE)\b.+\bVALUES?\s*))"
+                           R"((\(\s*(?:%s|%\([^()]+\)s)\s*(?:,\s*(?:%s|%\([^()]+\)s)\s*)*\)))"
+                           R"((\s*(?:ON\s+DUPLICATE\b.*?)?)\s*;?\s*\z)"),
+            QRegularExpression::CaseInsensitiveOption | QRegularExpression::DotMatchesEverythingOption);
+    return re;
+}
+
+} // namespace
+
+template<typename Args>
+bool CursorPrivate::buildMany(const QString &sql, const QList<Args> &rows, QList<QByteArray> &out, ErrorInfo &error) const
+{
+    const QRegularExpressionMatch m = insertValues().match(sql);
+    if (!m.hasMatch()) {
+        for (const Args &row : rows) {
+            QByteArray bytes;
+            if (!mogrify(sql, row, bytes, error))
+                return false;
+            out.append(std::move(bytes));
+        }
+        return true;
+    }
+    if (!connection) {
+        error = ErrorInfo::interface(QStringLiteral("The cursor's connection is gone"));
+        return false;
+    }
+    const SqlWriter blank = ConnectionPrivate::get(connection)->sqlWriter();
+    // Prefix and postfix take no arguments; %% in them is still a literal percent sign.
+    SqlWriter prefixWriter = blank, postfixWriter = blank;
+    if (!interpolateText(prefixWriter, m.capturedView(1), error) || !interpolateText(postfixWriter, m.capturedView(3), error))
+        return false;
+    const QByteArray prefix = prefixWriter.take();
+    const QByteArray postfix = postfixWriter.take();
+    const QStringView values = m.capturedView(2);
+    QByteArray statement;
+    for (const Args &row : rows) {
+        SqlWriter rowWriter = blank;
+        if (!interpolate(rowWriter, values, row, error))
+            return false;
+        const QByteArray tuple = rowWriter.take();
+        if (!statement.isEmpty() && statement.size() + 1 + tuple.size() + postfix.size() > maxStatementLength) {
+            out.append(statement + postfix);
+            statement.clear();
+        }
+        if (statement.isEmpty())
+            statement = prefix + tuple;
+        else
+            statement.append(',').append(tuple);
+    }
+    if (!statement.isEmpty())
+        out.append(statement + postfix);
+    return true;
+}
+
+template<typename Args>
+QFuture<qint64> CursorPrivate::executeMany(const QString &sql, const QList<Args> &rows)
+{
+    if (closed)
+        return failedFuture<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+    QList<QByteArray> statements;
+    ErrorInfo error;
+    if (!buildMany(sql, rows, statements, error)) {
+        Q_EMIT q->errorOccurred(*error.make());
+        return failedFuture<qint64>(error);
+    }
+    if (statements.isEmpty()) { // nothing to insert: nothing is sent, as in PyMySQL
+        rowCount = 0;
+        return ready(qint64(0));
+    }
+    auto promise = startedPromise<qint64>();
+    runStatements(std::move(statements), [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
+        if (error) {
+            failPromise(*promise, *error);
+            return;
+        }
+        promise->addResult(total);
+        promise->finish();
+    });
     return promise->future();
 }
 
@@ -162,6 +313,73 @@ CursorType Cursor::cursorType() const { return d->type; }
 
 QFuture<qint64> Cursor::execute(const QString &sql, const QVariantList &args) { return d->execute(sql, args); }
 QFuture<qint64> Cursor::execute(const QString &sql, const QVariantMap &args) { return d->execute(sql, args); }
+
+QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantList> &rows) { return d->executeMany(sql, rows); }
+QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantMap> &rows) { return d->executeMany(sql, rows); }
+
+QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &args)
+{
+    if (d->closed)
+        return failedFuture<QVariantList>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+    if (!d->connection)
+        return failedFuture<QVariantList>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+    ConnectionPrivate *cd = ConnectionPrivate::get(d->connection);
+    // aiomysql's convention: argument i lives in @_<name>_<i>, so OUT and INOUT values can be
+    // read back with SELECT after the call.
+    QString prefix = name;
+    for (QChar &c : prefix) {
+        if (!c.isLetterOrNumber() && c != u'_' && c != u'$')
+            c = u'_';
+    }
+    QStringList variables;
+    for (qsizetype i = 0; i < args.size(); ++i)
+        variables << QStringLiteral("@_%1_%2").arg(prefix).arg(i);
+    QList<QByteArray> statements;
+    if (!args.isEmpty()) {
+        SqlWriter set = cd->sqlWriter();
+        set.appendText(u"SET ");
+        for (qsizetype i = 0; i < args.size(); ++i) {
+            set.appendText((i ? QStringLiteral(",") : QString()) + variables.at(i) + QLatin1Char('='));
+            ErrorInfo error;
+            if (!set.appendLiteral(args.at(i), error))
+                return failedFuture<QVariantList>(error);
+        }
+        statements << set.take();
+    }
+    statements << encodeText(QStringLiteral("CALL %1(%2)").arg(name, variables.join(u',')), cd->encoding);
+
+    auto promise = startedPromise<QVariantList>();
+    QPointer<Connection> connection = d->connection;
+    QPointer<Cursor> guard(this);
+    d->runStatements(std::move(statements), [promise, connection, guard, variables, args](
+                                                    const ErrorInfo *error, qint64, const QList<ResultSet> &results) {
+        if (error) {
+            failPromise(*promise, *error);
+            return;
+        }
+        if (guard && results.size() > 1 && !results.last().hasColumns()) {
+            // The OK that ends every CALL is no result of the procedure's own.
+            QList<ResultSet> own = results;
+            own.removeLast();
+            CursorPrivate::get(guard)->adoptResults(own, nullptr, rowCountOf(own.first()));
+        }
+        if (variables.isEmpty() || !connection) {
+            promise->addResult(args);
+            promise->finish();
+            return;
+        }
+        ConnectionPrivate::get(connection)->runQuery(QStringLiteral("SELECT ") + variables.join(u','),
+                                                     [promise](const ErrorInfo *error, const QList<ResultSet> &values) {
+            if (error) {
+                failPromise(*promise, *error);
+                return;
+            }
+            promise->addResult(values.value(0).rows().value(0).toList());
+            promise->finish();
+        });
+    });
+    return promise->future();
+}
 
 QString Cursor::mogrify(const QString &sql, const QVariantList &args) const
 {
@@ -258,6 +476,8 @@ int Cursor::warningCount() const { return d->warningCount; }
 int Cursor::arraySize() const { return d->arraySize; }
 void Cursor::setArraySize(int size) { d->arraySize = qMax(1, size); }
 bool Cursor::isClosed() const { return d->closed; }
+qsizetype Cursor::maxStatementLength() const { return d->maxStatementLength; }
+void Cursor::setMaxStatementLength(qsizetype bytes) { d->maxStatementLength = qMax<qsizetype>(1, bytes); }
 QString Cursor::lastExecuted() const { return d->lastExecuted; }
 
 } // namespace AsyncMySql

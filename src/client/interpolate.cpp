@@ -90,4 +90,13 @@ bool interpolate(SqlWriter &out, QStringView sql, const QVariantMap &args, Error
     });
 }
 
+bool interpolateText(SqlWriter &out, QStringView sql, ErrorInfo &error)
+{
+    return scan(out, sql, error, [&](qsizetype at) -> qsizetype {
+        error = ErrorInfo::programming(QStringLiteral("A placeholder where the query takes no arguments, at "
+                                                      "position %1: %2").arg(at - 1).arg(sql.toString()));
+        return -1;
+    });
+}
+
 } // namespace AsyncMySql

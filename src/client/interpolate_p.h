@@ -11,5 +11,7 @@ namespace AsyncMySql {
 bool interpolate(SqlWriter &out, QStringView sql, const QVariantList &args, ErrorInfo &error);
 //! The same with %(name)s placeholders taken from \a args.
 bool interpolate(SqlWriter &out, QStringView sql, const QVariantMap &args, ErrorInfo &error);
+//! Writes \a sql that takes no arguments: %% becomes %, any placeholder is a ProgrammingError.
+bool interpolateText(SqlWriter &out, QStringView sql, ErrorInfo &error);
 
 } // namespace AsyncMySql

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// The query surface beyond execute(): executeMany, callProc, warnings.
+#include "testutil.h"
+
+#include <QtTest/QSignalSpy>
+
+using namespace AsyncMySql;
+
+class tst_Queries : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<Connection> conn;
+
+    qint64 sessionStatus(const char *name)
+    {
+        const ResultSet rs = AWAIT(conn->query(QStringLiteral("SHOW SESSION STATUS LIKE %s"), {QString::fromLatin1(name)}));
+        return rs.rows().value(0).value(1).toLongLong();
+    }
+
+    qint64 count(const QString &sql)
+    {
+        return AWAIT(conn->query(sql)).rows().value(0).value(0).toLongLong();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
+        ConnectOptions o = TestUtil::options();
+        o.autocommit = true;
+        conn = std::make_unique<Connection>(o);
+        AWAIT(conn->open());
+    }
+
+    void init()
+    {
+        AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_many (id INT PRIMARY KEY, name VARCHAR(40), n INT DEFAULT 0)")));
+    }
+
+    void cleanupTestCase()
+    {
+        AWAIT(conn->query(QStringLiteral("DROP TABLE IF EXISTS t_many")));
+        AWAIT(conn->query(QStringLiteral("DROP PROCEDURE IF EXISTS p_out")));
+    }
+
+    void executeManyBatchesInserts()
+    {
+        QList<QVariantList> rows;
+        for (int i = 0; i < 10000; ++i)
+            rows.append({i, QStringLiteral("name %1 'quoted' \\ 100%").arg(i)});
+        Cursor *cur = conn->cursor();
+        const qint64 before = sessionStatus("Com_insert");
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("INSERT INTO t_many (id, name) VALUES (%s, %s)"), rows)), qint64(10000));
+        const qint64 statements = sessionStatus("Com_insert") - before;
+        // 10,000 rows of ~40 bytes fit one 1,024,000-byte statement.
+        QCOMPARE(statements, qint64(1));
+        QCOMPARE(cur->rowCount(), qint64(10000));
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM t_many")), qint64(10000));
+        const ResultSet rs = AWAIT(conn->query(QStringLiteral("SELECT name FROM t_many WHERE id = 4321")));
+        QCOMPARE(rs.rows().value(0).value(0).toString(), QStringLiteral("name 4321 'quoted' \\ 100%"));
+    }
+
+    void executeManyCutsBelowTheLimit()
+    {
+        QList<QVariantList> rows;
+        for (int i = 0; i < 1000; ++i)
+            rows.append({i, QString(30, QLatin1Char('x'))});
+        Cursor *cur = conn->cursor();
+        cur->setMaxStatementLength(4096);
+        const qint64 before = sessionStatus("Com_insert");
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("insert into t_many (id, name) values (%s, %s);"), rows)), qint64(1000));
+        const qint64 statements = sessionStatus("Com_insert") - before;
+        // ~40 bytes a row: about 100 rows per 4 KiB statement, never one per row.
+        QVERIFY2(statements >= 10 && statements <= 13, qPrintable(QString::number(statements)));
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM t_many")), qint64(1000));
+        QVERIFY(cur->lastExecuted().size() <= 4096);
+    }
+
+    void executeManyNamedWithOnDuplicate()
+    {
+        AWAIT(conn->query(QStringLiteral("INSERT INTO t_many (id, name) VALUES (1, 'old'), (2, 'old')")));
+        QList<QVariantMap> rows;
+        for (int i = 1; i <= 4; ++i)
+            rows.append({{QStringLiteral("id"), i}, {QStringLiteral("name"), QStringLiteral("new%1").arg(i)}});
+        Cursor *cur = conn->cursor();
+        const qint64 before = sessionStatus("Com_insert");
+        // 2 updated rows count twice, 2 inserted once (MySQL's affected-rows rule).
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("INSERT INTO t_many (id, name) VALUES (%(id)s, %(name)s) "
+                                                       "ON DUPLICATE KEY UPDATE name = VALUES(name), n = n + 1"),
+                                        rows)),
+                 qint64(6));
+        QCOMPARE(sessionStatus("Com_insert") - before, qint64(1));
+        QCOMPARE(count(QStringLiteral("SELECT SUM(n) FROM t_many")), qint64(2));
+        QCOMPARE(AWAIT(conn->query(QStringLiteral("SELECT name FROM t_many WHERE id = 2"))).rows().value(0).value(0).toString(),
+                 QStringLiteral("new2"));
+    }
+
+    void executeManyOtherStatementsRunPerRow()
+    {
+        AWAIT(conn->query(QStringLiteral("INSERT INTO t_many (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')")));
+        Cursor *cur = conn->cursor();
+        const qint64 before = sessionStatus("Com_update");
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("UPDATE t_many SET n = %s WHERE id <= %s"), {{7, 2}, {9, 1}, {5, 0}})),
+                 qint64(3)); // 2 + 1 + 0 affected
+        QCOMPARE(sessionStatus("Com_update") - before, qint64(3));
+        QCOMPARE(count(QStringLiteral("SELECT SUM(n) FROM t_many")), qint64(9 + 7));
+    }
+
+    void executeManyEdgeCases()
+    {
+        Cursor *cur = conn->cursor();
+        const qint64 before = sessionStatus("Com_insert");
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("INSERT INTO t_many (id) VALUES (%s)"), QList<QVariantList>{})), qint64(0));
+        QCOMPARE(sessionStatus("Com_insert"), before); // nothing sent
+        // A wrong argument count is found before anything is sent.
+        EXPECT_ERROR(cur->executeMany(QStringLiteral("INSERT INTO t_many (id, name) VALUES (%s, %s)"), {{1, QStringLiteral("a")}, {2}}),
+                     ProgrammingError, 0);
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM t_many")), qint64(0));
+        // A duplicate in the second statement: the first statement stays, the third never runs.
+        cur->setMaxStatementLength(1); // one row per statement
+        EXPECT_ERROR(cur->executeMany(QStringLiteral("INSERT INTO t_many (id) VALUES (%s)"), {{1}, {1}, {3}}),
+                     IntegrityError, 1062);
+        QCOMPARE(count(QStringLiteral("SELECT GROUP_CONCAT(id) FROM t_many")), qint64(1));
+    }
+
+    void callProcWithOutParameters()
+    {
+        AWAIT(conn->query(QStringLiteral("DROP PROCEDURE IF EXISTS p_out")));
+        AWAIT(conn->query(QStringLiteral(
+                "CREATE PROCEDURE p_out(IN a INT, INOUT b INT, OUT c VARCHAR(20)) "
+                "BEGIN SET b = b * a; SET c = CONCAT('got ', a); SELECT a, b; SELECT c AS said; END")));
+        Cursor *cur = conn->cursor();
+        const QVariantList out = AWAIT(cur->callProc(QStringLiteral("p_out"), {6, 7, QVariant()}));
+        QCOMPARE(out.size(), 3);
+        QCOMPARE(out.at(0).toInt(), 6);
+        QCOMPARE(out.at(1).toInt(), 42);
+        QCOMPARE(out.at(2).toString(), QStringLiteral("got 6"));
+        // The procedure's own two result sets, and not the CALL's final OK.
+        std::optional<Row> first = AWAIT(cur->fetchOne());
+        QVERIFY(first);
+        QCOMPARE(first->value(1).toInt(), 42);
+        QVERIFY(AWAIT(cur->nextSet()));
+        QCOMPARE(AWAIT(cur->fetchOne())->value(QStringLiteral("said")).toString(), QStringLiteral("got 6"));
+        QVERIFY(!AWAIT(cur->nextSet()));
+        QVERIFY(cur->lastExecuted().startsWith(QLatin1String("CALL p_out(@_p_out_0,@_p_out_1,@_p_out_2)")));
+        // The connection is in step afterwards.
+        QCOMPARE(count(QStringLiteral("SELECT @_p_out_1")), qint64(42));
+        EXPECT_ERROR(cur->callProc(QStringLiteral("no_such_proc")), ProgrammingError, 1305);
+        QCOMPARE(count(QStringLiteral("SELECT 5")), qint64(5));
+    }
+
+    void warningsOnTheCursor()
+    {
+        Cursor *cur = conn->cursor();
+        AWAIT(cur->execute(QStringLiteral("SELECT CAST('12abc' AS SIGNED), CAST('x' AS SIGNED)")));
+        QCOMPARE(cur->warningCount(), 2);
+        const QList<Warning> warnings = AWAIT(conn->showWarnings());
+        QCOMPARE(warnings.size(), 2);
+        QCOMPARE(warnings.first().code(), quint16(1292));
+        QCOMPARE(warnings.first().level(), QStringLiteral("Warning"));
+        AWAIT(cur->execute(QStringLiteral("SELECT 1")));
+        QCOMPARE(cur->warningCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Queries)
+#include "tst_queries.moc"
