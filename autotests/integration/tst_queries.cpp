@@ -2,6 +2,8 @@
 // The query surface beyond execute(): executeMany, callProc, warnings.
 #include "testutil.h"
 
+#include <QtCore/QPoint>
+#include <QtCore/QSize>
 #include <QtTest/QSignalSpy>
 
 using namespace AsyncMySql;
@@ -148,6 +150,46 @@ private Q_SLOTS:
         QCOMPARE(count(QStringLiteral("SELECT @_p_out_1")), qint64(42));
         EXPECT_ERROR(cur->callProc(QStringLiteral("no_such_proc")), ProgrammingError, 1305);
         QCOMPARE(count(QStringLiteral("SELECT 5")), qint64(5));
+    }
+
+    void converters()
+    {
+        Converters conv;
+        // DECIMAL(10,2) into an integer number of cents, exactly.
+        conv.setDecoder(Column::NewDecimal, [](const Column &c, QByteArrayView text) {
+            QString digits = QString::fromLatin1(text);
+            digits.remove(QLatin1Char('.'));
+            return QVariant(digits.toLongLong() * (c.decimals() == 2 ? 1 : 0));
+        });
+        // JSON as the server's raw bytes instead of a QJsonDocument.
+        conv.setDecoder(Column::Json, [](const Column &, QByteArrayView text) { return QVariant(text.toByteArray()); });
+        // A QPoint parameter becomes SQL of its own; a QSize is written as the text "WxH".
+        conv.setEncoder(QMetaType::fromType<QPoint>(), [](const QVariant &v) {
+            const QPoint p = v.toPoint();
+            return QVariant::fromValue(RawSql{QByteArray("(") + QByteArray::number(p.x()) + " * 1000 + "
+                                              + QByteArray::number(p.y()) + ')'});
+        });
+        conv.setEncoder(QMetaType::fromType<QSize>(), [](const QVariant &v) {
+            return QVariant(QStringLiteral("%1x%2").arg(v.toSize().width()).arg(v.toSize().height()));
+        });
+        ConnectOptions o = TestUtil::options();
+        o.converters = conv;
+        Connection c(o);
+        AWAIT(c.open());
+        const Row r = AWAIT(c.query(QStringLiteral("SELECT CAST(12.34 AS DECIMAL(10,2)), JSON_OBJECT('a', 1), "
+                                                   "CAST(1.5 AS DOUBLE), %s, %s"),
+                                    {QVariant(QPoint(3, 4)), QVariant(QSize(640, 480))}))
+                              .rows().value(0);
+        QCOMPARE(r.value(0).typeId(), QMetaType::LongLong);
+        QCOMPARE(r.value(0).toLongLong(), qint64(1234));
+        QCOMPARE(r.value(1).typeId(), QMetaType::QByteArray);
+        QCOMPARE(r.value(1).toByteArray(), QByteArray("{\"a\": 1}"));
+        QCOMPARE(r.value(2).toDouble(), 1.5); // other types keep the built-in mapping
+        QCOMPARE(r.value(3).toLongLong(), qint64(3004));
+        QCOMPARE(r.value(4).toString(), QStringLiteral("640x480"));
+        // Without converters, the same columns decode as usual.
+        const Row plain = AWAIT(conn->query(QStringLiteral("SELECT CAST(12.34 AS DECIMAL(10,2))"))).rows().value(0);
+        QCOMPARE(plain.value(0).toString(), QStringLiteral("12.34"));
     }
 
     void warningsOnTheCursor()

@@ -9,5 +9,6 @@
 #include <AsyncMySql/Row.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/ConnectOptions.h>
+#include <AsyncMySql/Converters.h>
 #include <AsyncMySql/Connection.h>
 #include <AsyncMySql/Cursor.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <AsyncMySql/Converters.h>
 #include <AsyncMySql/global.h>
 
 #include <QtCore/QString>
@@ -57,6 +58,7 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     enum class Compression { None, Zlib, Zstd } compression = Compression::None;
     int zstdLevel = 3;
     CursorType cursorType = CursorType::Buffered; //!< default of Connection::cursor()
+    Converters converters; //!< user decoders per column type and encoders per parameter type
 
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
         (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,

@@ -481,7 +481,7 @@ CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, Pen
     quint8 replySeq = 1;
     cmd->packet = commandPacket(quint8(Command::Query), sql, &replySeq);
     cmd->sink = std::make_shared<BufferedSink>();
-    QueryExchange::Settings settings{encoding, dict};
+    QueryExchange::Settings settings{encoding, dict, options.converters};
     cmd->exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
     cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
@@ -490,7 +490,7 @@ CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, Pen
 
 SqlWriter ConnectionPrivate::sqlWriter() const
 {
-    return SqlWriter(encoding, status & ServerStatus::NoBackslashEscapes);
+    return SqlWriter(encoding, status & ServerStatus::NoBackslashEscapes, &options.converters);
 }
 
 void ConnectionPrivate::logQuery(QByteArrayView sql)

@@ -32,7 +32,7 @@ QString Column::extendedFormat() const { return d->extendedFormat; }
 // ---------------------------------------------------------------------------------------------
 // ResultMeta
 
-void ResultMeta::finalize()
+void ResultMeta::finalize(const Converters &converters)
 {
     kinds.clear();
     keys.clear();
@@ -49,6 +49,18 @@ void ResultMeta::finalize()
         keys.append(key);
         index.insert(key, i);
     }
+    decoders.clear();
+    if (converters.isEmpty())
+        return;
+    bool any = false;
+    for (int i = 0; i < columns.size(); ++i) {
+        // MariaDB sends JSON as text with the "json" format: a JSON decoder applies to it too.
+        const quint8 type = kinds.at(i) == ValueKind::Json ? quint8(Column::Json) : columns.at(i).type();
+        decoders.append(converters.decoder(type));
+        any = any || decoders.last();
+    }
+    if (!any)
+        decoders.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,6 +88,10 @@ QVariant Row::value(int column) const
     const RowPrivate::Cell cell = d->cells[column];
     if (cell.length < 0)
         return QVariant();
+    if (!d->meta->decoders.isEmpty()) {
+        if (const Converters::Decoder &decode = d->meta->decoders.at(column))
+            return decode(d->meta->columns.at(column), QByteArrayView(d->buffer.constData() + cell.offset, cell.length));
+    }
     return decodeTextValue(d->meta->kinds[column], d->buffer.constData() + cell.offset, cell.length,
                            d->meta->encoding);
 }

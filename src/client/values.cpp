@@ -217,6 +217,23 @@ void SqlWriter::appendQuoted(QByteArrayView bytes)
 
 bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
 {
+    if (m_converters && !m_converters->isEmpty()) {
+        if (const Converters::Encoder encode = m_converters->encoder(value.metaType())) {
+            const QVariant replaced = encode(value);
+            if (replaced.metaType() == QMetaType::fromType<RawSql>()) {
+                m_out.append(replaced.value<RawSql>().sql);
+                return true;
+            }
+            // An encoder that returns its own type would call itself forever.
+            return replaced.metaType() == value.metaType() ? appendBuiltinLiteral(replaced, error)
+                                                           : appendLiteral(replaced, error);
+        }
+    }
+    return appendBuiltinLiteral(value, error);
+}
+
+bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
+{
     // Qt 6: only an invalid QVariant or a typed null (QVariant(QMetaType)) is null; a
     // QVariant holding a null QString is an empty string.
     if (value.isNull()) {

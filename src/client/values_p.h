@@ -26,8 +26,9 @@ QString decodeText(QByteArrayView bytes, TextEncoding encoding);
 class SqlWriter
 {
 public:
-    SqlWriter(TextEncoding encoding, bool noBackslashEscapes)
-        : m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
+    //! \a converters (if given) must outlive the writer.
+    SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr)
+        : m_converters(converters), m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
 
     void appendText(QStringView sql);
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
@@ -40,8 +41,10 @@ public:
 
 private:
     void appendQuoted(QByteArrayView bytes);
+    bool appendBuiltinLiteral(const QVariant &value, ErrorInfo &error);
 
     QByteArray m_out;
+    const Converters *m_converters;
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;
 };

@@ -78,7 +78,7 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
         m_meta->columns.append(*column);
         if (m_meta->columns.size() < m_columnCount)
             return Status::Continue;
-        m_meta->finalize();
+        m_meta->finalize(m_settings.converters);
         m_state = (m_capabilities & Capability::DeprecateEof) ? State::Rows : State::ColumnsEof;
         if (m_state == State::Rows)
             m_sink->resultStarted(m_meta);

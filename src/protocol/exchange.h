@@ -85,6 +85,7 @@ public:
     {
         TextEncoding encoding = TextEncoding::Utf8;
         bool dict = false;
+        Converters converters;
     };
     QueryExchange(const Settings &settings, ResultSink *sink) : m_settings(settings), m_sink(sink) { }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <AsyncMySql/Column.h>
+#include <AsyncMySql/Converters.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/Row.h>
 
@@ -53,11 +54,13 @@ public:
     QList<ValueKind> kinds;
     QStringList keys;           // Row::keys(): names, or "table.name" for duplicates in dict mode
     QHash<QString, int> index;  // key -> column
+    //! User decoders per column; empty when there are none (the common case costs nothing).
+    QList<Converters::Decoder> decoders;
     TextEncoding encoding = TextEncoding::Utf8;
     bool dict = false;
 
-    //! Fills kinds, keys and index from columns.
-    void finalize();
+    //! Fills kinds, keys, index and decoders from columns.
+    void finalize(const Converters &converters = {});
 };
 using ResultMetaPtr = QExplicitlySharedDataPointer<ResultMeta>;
 
