@@ -2,6 +2,7 @@
 // The query surface beyond execute(): executeMany, callProc, warnings.
 #include "testutil.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QPoint>
 #include <QtCore/QSize>
 #include <QtTest/QSignalSpy>
@@ -190,6 +191,102 @@ private Q_SLOTS:
         // Without converters, the same columns decode as usual.
         const Row plain = AWAIT(conn->query(QStringLiteral("SELECT CAST(12.34 AS DECIMAL(10,2))"))).rows().value(0);
         QCOMPARE(plain.value(0).toString(), QStringLiteral("12.34"));
+    }
+
+    void cancelRunningQuery()
+    {
+        Connection c(TestUtil::options());
+        AWAIT(c.open());
+        Cursor *cur = c.cursor();
+        QElapsedTimer timer;
+        timer.start();
+        QFuture<qint64> sleeping = cur->execute(QStringLiteral("SELECT SLEEP(10)"));
+        QTest::qWait(200); // let the server start it
+        sleeping.cancel();
+        QVERIFY(TestUtil::waitFor(sleeping, 5000));
+        QVERIFY(sleeping.isCanceled());
+        // The next statement waits for the interrupted one, not for the ten seconds.
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 7"))).rows().value(0).value(0).toInt(), 7);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(AWAIT(cur->execute(QStringLiteral("SELECT 8"))), qint64(1));
+        QCOMPARE(AWAIT(cur->fetchOne())->value(0).toInt(), 8);
+        QVERIFY(!c.isClosed());
+    }
+
+    void queryTimeout()
+    {
+        ConnectOptions o = TestUtil::options();
+        o.queryTimeout = std::chrono::milliseconds(300);
+        Connection c(o);
+        AWAIT(c.open());
+        QElapsedTimer timer;
+        timer.start();
+        EXPECT_ERROR(c.query(QStringLiteral("SELECT SLEEP(10)")), OperationalError, 3024);
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 9"))).rows().value(0).value(0).toInt(), 9);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        // A cursor's own timeout wins over the connection's.
+        Cursor *cur = c.cursor();
+        cur->setQueryTimeout(std::chrono::milliseconds(0));
+        QCOMPARE(AWAIT(cur->execute(QStringLiteral("SELECT SLEEP(0.5)"))), qint64(1));
+        cur->setQueryTimeout(std::chrono::milliseconds(200));
+        EXPECT_ERROR(cur->execute(QStringLiteral("SELECT SLEEP(10)")), OperationalError, 3024);
+        QCOMPARE(AWAIT(cur->execute(QStringLiteral("SELECT 10"))), qint64(1));
+        QCOMPARE(AWAIT(cur->fetchOne())->value(0).toInt(), 10);
+    }
+
+    void cancelQueuedQueryKeepsOthers()
+    {
+        Connection c(TestUtil::options());
+        AWAIT(c.open());
+        // Three pipelined queries; cancelling the middle one must not touch the others, and
+        // nothing may be KILLed (the first one is what the server runs).
+        QFuture<ResultSet> first = c.query(QStringLiteral("SELECT SLEEP(0.3), 1"));
+        QFuture<ResultSet> second = c.query(QStringLiteral("SELECT 2"));
+        QFuture<ResultSet> third = c.query(QStringLiteral("SELECT 3"));
+        second.cancel();
+        QCOMPARE(AWAIT(first).rows().value(0).value(1).toInt(), 1);
+        QVERIFY(TestUtil::waitFor(second));
+        QVERIFY(second.isCanceled());
+        QCOMPARE(AWAIT(third).rows().value(0).value(0).toInt(), 3);
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 4"))).rows().value(0).value(0).toInt(), 4);
+    }
+
+    void cancelExecuteManyStopsTheRest()
+    {
+        Cursor *cur = conn->cursor();
+        QFuture<qint64> f = cur->executeMany(QStringLiteral("INSERT INTO t_many (id, name) SELECT %s, SLEEP(%s)"),
+                                             {{1, 0.5}, {2, 0}, {3, 0}});
+        QTest::qWait(200);
+        f.cancel();
+        QVERIFY(TestUtil::waitFor(f));
+        QVERIFY(f.isCanceled());
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM t_many WHERE id > 1")), qint64(0));
+    }
+
+    void serverGoneWhileIdle()
+    {
+        ConnectOptions o = TestUtil::options();
+        Connection c(o);
+        AWAIT(c.open());
+        AWAIT(c.setCharset(QStringLiteral("latin1")));
+        AWAIT(c.setAutocommit(true));
+        AWAIT(c.selectDb(QStringLiteral("information_schema")));
+        QList<int> errors;
+        QObject::connect(&c, &Connection::errorOccurred, this, [&errors](const Error &e) { errors.append(e.code()); });
+        Connection admin(TestUtil::adminOptions());
+        AWAIT(admin.open());
+        AWAIT(admin.query(QStringLiteral("KILL CONNECTION %s"), {c.threadId()}));
+        QTRY_VERIFY(c.isClosed());
+        // MariaDB says why before it closes (ERR 1927), or the socket just closes (2013).
+        QTRY_COMPARE(errors.size(), 1);
+        QVERIFY2(errors.first() == 1927 || errors.first() == 2013, qPrintable(QString::number(errors.first())));
+        EXPECT_ERROR(c.query(QStringLiteral("SELECT 1")), OperationalError, 2006);
+        // ping(true) reconnects with the session as it was: database, charset, autocommit.
+        AWAIT(c.ping(true));
+        const Row r = AWAIT(c.query(QStringLiteral("SELECT DATABASE(), @@character_set_client, @@autocommit"))).rows().value(0);
+        QCOMPARE(r.value(0).toString(), QStringLiteral("information_schema"));
+        QCOMPARE(r.value(1).toString(), QStringLiteral("latin1"));
+        QCOMPARE(r.value(2).toInt(), 1);
     }
 
     void warningsOnTheCursor()

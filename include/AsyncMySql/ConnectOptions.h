@@ -47,6 +47,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         option left at its default here (explicit options win). */
     QString readDefaultFile, readDefaultGroup;
     std::chrono::milliseconds connectTimeout{10000}; //!< covers TCP, TLS and authentication
+    /*! If not zero: a query without its result after this long fails with OperationalError
+        3024, and the server is told to stop it (as QFuture::cancel() does). Cursors may set
+        their own (Cursor::setQueryTimeout). */
+    std::chrono::milliseconds queryTimeout{0};
     bool autocommit = false;
     bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
     bool localInfile = false;

@@ -7,6 +7,7 @@
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -83,6 +84,11 @@ public:
     int arraySize() const;
     void setArraySize(int size);
     bool isClosed() const;
+    /*! A statement without its result after this long fails with OperationalError 3024 and
+        is interrupted on the server (KILL QUERY); zero: no limit. ConnectOptions::queryTimeout
+        by default. QFuture::cancel() on a running statement's future does the same. */
+    std::chrono::milliseconds queryTimeout() const;
+    void setQueryTimeout(std::chrono::milliseconds timeout);
     //! executeMany() cuts multi-row INSERTs below this size (1,024,000 bytes by default).
     qsizetype maxStatementLength() const;
     void setMaxStatementLength(qsizetype bytes);

@@ -295,14 +295,11 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     connectExchange.reset();
     reader.reset();
     setupPending = 0;
+    holdWrites = false;
+    killInFlight = false;
     auto pending = std::exchange(commands, {});
-    for (const CommandPtr &cmd : pending) {
-        if (cmd->noReply) { // COM_QUIT completes by the connection closing
-            defer([cmd] { cmd->done(nullptr); });
-            continue;
-        }
-        defer([cmd, error] { cmd->done(&error); });
-    }
+    for (const CommandPtr &cmd : pending)
+        complete(cmd, cmd->noReply ? nullptr : &error); // COM_QUIT completes by the connection closing
     const auto waiters = std::exchange(openWaiters, {});
     for (const auto &w : waiters)
         defer([w, error] { w(&error); });
@@ -342,8 +339,7 @@ void ConnectionPrivate::onReadyRead()
             continue;
         }
         if (commands.empty() || !commands.front()->written) {
-            fatal(ErrorInfo{Error::Type::Internal, ClientError::CommandsOutOfSync, QStringLiteral("HY000"),
-                            QStringLiteral("Protocol error: the server sent a packet nobody asked for")});
+            unsolicited(packet);
             return;
         }
         CommandPtr cmd = commands.front();
@@ -356,17 +352,135 @@ void ConnectionPrivate::onReadyRead()
         if (const OkPacket *ok = cmd->exchange->lastOk())
             updateFromOk(*ok);
         if (s == Exchange::Status::Done) {
-            defer([cmd] { cmd->done(nullptr); });
-            continue;
+            complete(cmd, nullptr);
+        } else {
+            const Failure &f = cmd->exchange->failure();
+            const ErrorInfo error = ErrorInfo::fromFailure(f);
+            complete(cmd, &error);
+            if (f.fatal) {
+                fatal(error);
+                return;
+            }
         }
-        const Failure &f = cmd->exchange->failure();
-        const ErrorInfo error = ErrorInfo::fromFailure(f);
-        if (f.fatal) {
-            defer([cmd, error] { cmd->done(&error); });
-            fatal(error);
+        if (holdWrites)
+            releaseWrites();
+        else if (options.localInfile)
+            writePending(); // one command at a time: the next goes out now
+    }
+}
+
+void ConnectionPrivate::unsolicited(const Packet &packet)
+{
+    // A server about to close an idle session says why first: ERR 1927 "Connection was
+    // killed", 4031 "disconnected by the server because of inactivity", 1053 shutdown.
+    if (packet.first() == ErrHeader) {
+        if (const auto err = parseErr(packet.view())) {
+            fatal(ErrorInfo::operational(err->code, QString::fromUtf8(err->message), QString::fromLatin1(err->sqlState)));
             return;
         }
-        defer([cmd, error] { cmd->done(&error); });
+    }
+    fatal(ErrorInfo{Error::Type::Internal, ClientError::CommandsOutOfSync, QStringLiteral("HY000"),
+                    QStringLiteral("Protocol error: the server sent a packet nobody asked for")});
+}
+
+void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error)
+{
+    PendingCommand::Done done = std::exchange(cmd->done, {});
+    if (!done)
+        return; // abandoned: its future has finished already
+    if (error)
+        defer([done, e = *error] { done(&e); });
+    else
+        defer([done] { done(nullptr); });
+}
+
+void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
+{
+    const auto it = std::find(commands.begin(), commands.end(), cmd);
+    if (it == commands.end())
+        return; // its reply is complete
+    if (!cmd->written) {
+        commands.erase(it);
+        complete(cmd, &error);
+        return;
+    }
+    // Written: the reply must still be read (replies are matched in order), then dropped.
+    complete(cmd, &error);
+    // Interrupt it if the server is running it now. Not if commands were written behind it:
+    // the KILL could land after it ended and hit one of them instead.
+    const bool running = it == commands.begin();
+    const auto next = std::next(it);
+    const bool last = next == commands.end() || !(*next)->written;
+    if (running && last && !killInFlight)
+        killQuery(cmd);
+}
+
+void ConnectionPrivate::killQuery(const CommandPtr &cmd)
+{
+    killInFlight = true;
+    holdWrites = true; // nothing new may start on the server until the KILL has landed
+    killTarget = cmd;
+    ConnectOptions side = options;
+    side.readDefaultFile.clear(); // options are in effect already
+    side.initCommand.clear();
+    side.sqlMode.clear();
+    side.autocommit = true;
+    side.echo = false;
+    auto *killer = new Connection(side, q);
+    const quint32 victim = threadId;
+    qCDebug(lcConnection) << "interrupting the query of thread" << victim;
+    killer->open()
+            .then(killer, [killer, victim] { return killer->query(QStringLiteral("KILL QUERY %1").arg(victim)); })
+            .unwrap()
+            .then(q, [this, killer](const ResultSet &) {
+                killer->ensureClosed().then(killer, [killer] { killer->deleteLater(); });
+                killFinished(nullptr);
+            })
+            .onFailed(q, [this, killer](const Error &e) {
+                killer->deleteLater();
+                const ErrorInfo why = ErrorInfo::operational(
+                        ClientError::ServerLost, QStringLiteral("Could not interrupt the cancelled query (%1); "
+                                                                "the connection is closed").arg(e.message()),
+                        QStringLiteral("HY000"));
+                killFinished(&why);
+            });
+}
+
+void ConnectionPrivate::killFinished(const ErrorInfo *error)
+{
+    if (!killInFlight)
+        return; // the connection was closed meanwhile
+    killInFlight = false;
+    if (error) {
+        // The server goes on running it: rather than leave a connection that is busy for who
+        // knows how long, end it.
+        fatal(*error);
+        return;
+    }
+    releaseWrites();
+}
+
+void ConnectionPrivate::releaseWrites()
+{
+    const CommandPtr target = killTarget.lock();
+    if (killInFlight || (target && std::find(commands.begin(), commands.end(), target) != commands.end()))
+        return;
+    holdWrites = false;
+    writePending();
+}
+
+void ConnectionPrivate::writePending()
+{
+    if (state != Connection::State::Connected || holdWrites || !transport)
+        return;
+    for (const CommandPtr &cmd : commands) {
+        if (cmd->written)
+            continue;
+        // Not past a command with LOCAL INFILE enabled: the server would read the next
+        // command as the file's content.
+        if (options.localInfile && cmd != commands.front())
+            break;
+        write(cmd);
     }
 }
 
@@ -426,11 +540,7 @@ void ConnectionPrivate::setupDone()
 {
     connectTimer.stop();
     setState(Connection::State::Connected);
-    for (const CommandPtr &cmd : commands) {
-        if (!cmd->written) {
-            write(cmd);
-        }
-    }
+    writePending();
     const auto waiters = std::exchange(openWaiters, {});
     for (const auto &w : waiters)
         defer([w] { w(nullptr); });
@@ -451,17 +561,11 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
         const ErrorInfo error = state == Connection::State::Closing
                 ? ErrorInfo::interface(QStringLiteral("The connection is closing"))
                 : notConnectedError();
-        defer([cmd, error] { cmd->done(&error); });
+        complete(cmd, &error);
         return;
     }
     commands.push_back(cmd);
-    // Pipelining: write now, replies are matched in order. Not with LOCAL INFILE enabled: the
-    // server would read the next command as file content.
-    const bool canWrite = state == Connection::State::Connected
-            && (!options.localInfile || commands.size() == 1);
-    if (canWrite) {
-        write(cmd);
-    }
+    writePending(); // pipelining: written now, replies are matched in order
 }
 
 CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done)
@@ -503,13 +607,32 @@ void ConnectionPrivate::logQuery(QByteArrayView sql)
     Q_EMIT q->queryLogged(text);
 }
 
-void ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)
+void ConnectionPrivate::rememberSession(const std::function<void(ConnectOptions &)> &change)
+{
+    // Both: the options in effect now, and those the next open() starts from.
+    change(givenOptions);
+    change(options);
+}
+
+ErrorInfo ConnectionPrivate::cancelledError()
+{
+    return ErrorInfo::operational(1317, QStringLiteral("Query execution was interrupted: cancelled"), QStringLiteral("70100"));
+}
+
+ErrorInfo ConnectionPrivate::timeoutError(std::chrono::milliseconds timeout)
+{
+    return ErrorInfo::operational(3024, QStringLiteral("Query execution was interrupted: no result within %1 ms")
+                                                .arg(timeout.count()));
+}
+
+CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)
 {
     logQuery(sql);
     CommandPtr cmd = queryCommand(sql, dict, {});
     // The sink outlives the exchange that fills it: the completion reads it afterwards.
     cmd->done = [done, sink = cmd->sink](const ErrorInfo *error) { done(error, sink->results); };
     enqueue(cmd);
+    return cmd;
 }
 
 QFuture<void> ConnectionPrivate::statement(const QString &sql)
@@ -580,13 +703,18 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     if (!interpolate(writer, sql, args, error))
         return failedFuture<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
-    d->runQuery(writer.take(), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
+    const CommandPtr cmd = d->runQuery(writer.take(), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
         if (error) {
             failPromise(*promise, *error);
             return;
         }
         promise->addResult(results.value(0));
         promise->finish();
+    });
+    std::weak_ptr<PendingCommand> weak = cmd;
+    d->watch(promise->future(), d->options.queryTimeout, [this, weak](const ErrorInfo &why) {
+        if (const CommandPtr c = weak.lock())
+            d->abandon(c, why);
     });
     return promise->future();
 }
@@ -647,7 +775,16 @@ QFuture<void> Connection::ensureClosed()
 
 QFuture<void> Connection::setAutocommit(bool on)
 {
-    return d->statement(QStringLiteral("SET AUTOCOMMIT = %1").arg(on ? 1 : 0));
+    auto promise = startedPromise<void>();
+    d->runQuery(QStringLiteral("SET AUTOCOMMIT = %1").arg(on ? 1 : 0), [this, promise, on](const ErrorInfo *error, const QList<ResultSet> &) {
+        if (error) {
+            failPromise(*promise, *error);
+            return;
+        }
+        d->rememberSession([on](ConnectOptions &o) { o.autocommit = on; });
+        promise->finish();
+    });
+    return promise->future();
 }
 
 QFuture<void> Connection::begin() { return d->statement(QStringLiteral("BEGIN")); }
@@ -663,6 +800,7 @@ QFuture<void> Connection::selectDb(const QString &db)
             return;
         }
         d->database = db;
+        d->rememberSession([db](ConnectOptions &o) { o.database = db; });
         promise->finish();
     }));
     return promise->future();
@@ -680,7 +818,7 @@ QFuture<void> Connection::setCharset(const QString &charset)
             return;
         }
         d->applyCharset(charset, nullptr);
-        d->options.charset = charset; // a reconnect keeps it
+        d->rememberSession([charset](ConnectOptions &o) { o.charset = charset; });
         promise->finish();
     });
     return promise->future();

@@ -8,6 +8,7 @@
 #include "errors_p.h"
 #include "values_p.h"
 
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QPromise>
 #include <QtCore/QTimer>
 
@@ -66,13 +67,44 @@ public:
     //! Queues \a cmd; writes it at once when connected (pipelining).
     void enqueue(const CommandPtr &cmd);
     void write(const CommandPtr &cmd);
+    //! Writes the queued commands that may go out now (pipelining, within the rules below).
+    void writePending();
+    //! Finishes \a cmd's future (once; from a queued call).
+    void complete(const CommandPtr &cmd, const ErrorInfo *error);
+    /*! Ends the wait for \a cmd now (cancelled, timed out): its future finishes with \a error,
+        its reply is still read and then dropped, and if the server is running it the server
+        is asked to stop (KILL QUERY from a side connection). */
+    void abandon(const CommandPtr &cmd, const ErrorInfo &error);
+    void killQuery(const CommandPtr &cmd);
+    void killFinished(const ErrorInfo *error);
+    //! Lets commands out again once the KILL has landed and its target's reply is complete.
+    void releaseWrites();
+    //! A packet while no command waits: the server's last words before closing, or garbage.
+    void unsolicited(const Protocol::Packet &packet);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     //! A COM_QUERY whose results are buffered into \a cmd->sink.
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
     using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
     //! Sends \a sql (already interpolated and encoded; may hold binary literals).
-    void runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
-    void runQuery(const QString &sql, QueryDone done) { runQuery(encodeText(sql, encoding), std::move(done)); }
+    CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
+    CommandPtr runQuery(const QString &sql, QueryDone done) { return runQuery(encodeText(sql, encoding), std::move(done)); }
+
+    /*! Makes \a future stoppable: QFuture::cancel(), and after \a timeout (if not zero), call
+        \a stop with the error to finish it with (which abandons its command). */
+    template<typename T>
+    void watch(const QFuture<T> &future, std::chrono::milliseconds timeout, std::function<void(const ErrorInfo &)> stop)
+    {
+        auto *watcher = new QFutureWatcher<T>(q);
+        QObject::connect(watcher, &QFutureWatcherBase::canceled, watcher, [stop] { stop(cancelledError()); });
+        QObject::connect(watcher, &QFutureWatcherBase::finished, watcher, &QObject::deleteLater);
+        if (timeout.count() > 0)
+            QTimer::singleShot(timeout, watcher, [stop, timeout] { stop(timeoutError(timeout)); });
+        watcher->setFuture(future);
+    }
+    //! A session setting the user changed (selectDb, setCharset...): a reconnect restores it.
+    void rememberSession(const std::function<void(ConnectOptions &)> &change);
+    static ErrorInfo cancelledError();
+    static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
     //! With echo on: logs \a sql and emits queryLogged.
     void logQuery(QByteArrayView sql);
     SqlWriter sqlWriter() const;
@@ -117,6 +149,9 @@ public:
     bool lostConnection = false; // closed by the server or the network, not by close()
     QTimer connectTimer;
     int setupPending = 0;
+    bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
+    bool killInFlight = false;
+    std::weak_ptr<PendingCommand> killTarget;
 
     // What the server told us.
     QString serverVersion;

@@ -15,6 +15,8 @@ static qint64 rowCountOf(const ResultSet &rs)
     return rs.hasColumns() ? qint64(rs.size()) : qint64(rs.affectedRows());
 }
 
+struct StatementRun;
+
 class CursorPrivate
 {
 public:
@@ -35,7 +37,10 @@ public:
     /*! Runs \a statements one after another, each only once the one before succeeded; the
         cursor then shows the last one's results, with rowCount() the sum over all of them.
         \a done runs even if the cursor is deleted meanwhile. */
-    void runStatements(QList<QByteArray> statements, StatementsDone done);
+    std::shared_ptr<StatementRun> runStatements(QList<QByteArray> statements, StatementsDone done);
+    //! runStatements() for \a promise, which QFuture::cancel() and the query timeout stop.
+    template<typename T>
+    void runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise, StatementsDone done);
     void adoptResults(const QList<ResultSet> &results, const ErrorInfo *laterFailure, qint64 total);
     void adoptFailure(const ErrorInfo &error);
     template<typename Args>
@@ -71,6 +76,7 @@ public:
     bool closed = false;
     QString lastExecuted;
     qsizetype maxStatementLength = 1024000; // as PyMySQL: well below every max_allowed_packet
+    std::optional<std::chrono::milliseconds> queryTimeout; // unset: the connection's
 };
 
 template<typename Args>
@@ -99,7 +105,7 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
         return failedFuture<qint64>(error);
     }
     auto promise = startedPromise<qint64>();
-    runStatements({bytes}, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
+    runStatements({bytes}, promise, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
         if (error) {
             failPromise(*promise, *error);
             return;
@@ -110,18 +116,49 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
     return promise->future();
 }
 
-void CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done)
+//! One runStatements() call on its way.
+struct StatementRun
 {
-    struct Run
+    QList<QByteArray> statements;
+    CursorPrivate::StatementsDone done;
+    QPointer<Cursor> cursor;
+    QPointer<Connection> connection;
+    qsizetype next = 0;
+    qint64 total = 0;
+    std::weak_ptr<PendingCommand> current; // the statement on its way
+    bool stopped = false;
+
+    //! Cancel or timeout: the statement on its way is abandoned, no further one starts.
+    void stop(const ErrorInfo &why)
     {
-        QList<QByteArray> statements;
-        StatementsDone done;
-        QPointer<Cursor> cursor;
-        QPointer<Connection> connection;
-        qsizetype next = 0;
-        qint64 total = 0;
-    };
-    auto run = std::make_shared<Run>(Run{std::move(statements), std::move(done), q, connection});
+        if (stopped || !connection)
+            return;
+        stopped = true;
+        if (const CommandPtr cmd = current.lock())
+            ConnectionPrivate::get(connection)->abandon(cmd, why);
+    }
+};
+
+template<typename T>
+void CursorPrivate::runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise,
+                                  StatementsDone done)
+{
+    const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done));
+    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
+    cd->watch(promise->future(), queryTimeout.value_or(cd->options.queryTimeout),
+              [run](const ErrorInfo &why) {
+                  if (const auto r = run.lock())
+                      r->stop(why);
+              });
+}
+
+std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done)
+{
+    auto run = std::make_shared<StatementRun>();
+    run->statements = std::move(statements);
+    run->done = std::move(done);
+    run->cursor = q;
+    run->connection = connection;
     auto step = std::make_shared<std::function<void()>>();
     // The lambda holds only a weak reference to itself: the chain ends when nothing runs.
     *step = [run, weakStep = std::weak_ptr<std::function<void()>>(step)] {
@@ -136,7 +173,7 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone d
         if (run->cursor)
             CursorPrivate::get(run->cursor)->lastExecuted = decodeText(sql, cd->encoding);
         const bool dict = run->cursor && CursorPrivate::get(run->cursor)->isDict();
-        cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
+        run->current = cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
             // The cursor may be gone by now: the future still finishes, with the same value.
             if (error && results.isEmpty()) {
                 if (run->cursor)
@@ -145,7 +182,7 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone d
                 return;
             }
             run->total += rowCountOf(results.first());
-            if (!error && run->next < run->statements.size()) {
+            if (!error && !run->stopped && run->next < run->statements.size()) {
                 (*self)(); // the next statement only after this one succeeded, as DB-API wants
                 return;
             }
@@ -155,6 +192,7 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone d
         }, dict);
     };
     (*step)();
+    return run;
 }
 
 void CursorPrivate::adoptFailure(const ErrorInfo &error)
@@ -256,7 +294,7 @@ QFuture<qint64> CursorPrivate::executeMany(const QString &sql, const QList<Args>
         return ready(qint64(0));
     }
     auto promise = startedPromise<qint64>();
-    runStatements(std::move(statements), [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
+    runStatements(std::move(statements), promise, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
         if (error) {
             failPromise(*promise, *error);
             return;
@@ -351,7 +389,7 @@ QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &
     auto promise = startedPromise<QVariantList>();
     QPointer<Connection> connection = d->connection;
     QPointer<Cursor> guard(this);
-    d->runStatements(std::move(statements), [promise, connection, guard, variables, args](
+    d->runStatements(std::move(statements), promise, [promise, connection, guard, variables, args](
                                                     const ErrorInfo *error, qint64, const QList<ResultSet> &results) {
         if (error) {
             failPromise(*promise, *error);
@@ -477,6 +515,13 @@ int Cursor::arraySize() const { return d->arraySize; }
 void Cursor::setArraySize(int size) { d->arraySize = qMax(1, size); }
 bool Cursor::isClosed() const { return d->closed; }
 qsizetype Cursor::maxStatementLength() const { return d->maxStatementLength; }
+std::chrono::milliseconds Cursor::queryTimeout() const
+{
+    if (d->queryTimeout || !d->connection)
+        return d->queryTimeout.value_or(std::chrono::milliseconds(0));
+    return d->connection->options().queryTimeout;
+}
+void Cursor::setQueryTimeout(std::chrono::milliseconds timeout) { d->queryTimeout = timeout; }
 void Cursor::setMaxStatementLength(qsizetype bytes) { d->maxStatementLength = qMax<qsizetype>(1, bytes); }
 QString Cursor::lastExecuted() const { return d->lastExecuted; }
 
