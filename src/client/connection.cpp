@@ -188,8 +188,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         if (!connectExchange)
             return;
         QByteArray out;
-        connectExchange->tlsEstablished(out);
+        const Exchange::Status s = connectExchange->tlsEstablished(out);
         transport->write(out);
+        if (s == Exchange::Status::Failed)
+            fatal(ErrorInfo::fromFailure(connectExchange->failure()));
     });
     QObject::connect(transport, &Transport::failed, q, [this](int code, const QString &msg) { onTransportFailed(code, msg); });
 
@@ -202,6 +204,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     s.extraCapabilities = options.clientFlag;
     s.localInfile = options.localInfile;
     s.serverPublicKey = options.serverPublicKey;
+    s.allowCleartextPassword = options.allowCleartextPassword;
     s.secureTransport = transport->isLocal();
     switch (options.ssl.mode) {
     case SslOptions::Mode::Disabled: s.tls = ConnectExchange::Tls::Disabled; break;

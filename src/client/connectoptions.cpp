@@ -76,6 +76,8 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.programName = value;
         } else if (key == u"auth-plugin") {
             o.authPlugin = value;
+        } else if (key == u"allow-cleartext-password") {
+            o.allowCleartextPassword = parseBool(value);
         } else if (key == u"echo") {
             o.echo = parseBool(value);
         } else if (key == u"compression") {

@@ -119,6 +119,7 @@ public:
         Tls tls = Tls::Preferred;
         bool secureTransport = false; // a unix socket
         QByteArray serverPublicKey;
+        bool allowCleartextPassword = false;
         QList<QPair<QByteArray, QByteArray>> attributes;
     };
     //! What the I/O layer must do after handle() returned Continue.
@@ -127,7 +128,7 @@ public:
     explicit ConnectExchange(Settings settings);
     Action takeAction() { return std::exchange(m_action, Action::None); }
     //! Called once the TLS handshake succeeded; appends the handshake response to \a out.
-    void tlsEstablished(QByteArray &out);
+    Status tlsEstablished(QByteArray &out);
 
     const Handshake &handshake() const { return m_handshake; }
     quint64 capabilities() const { return m_capabilities; } // negotiated
@@ -138,7 +139,8 @@ protected:
 
 private:
     Status onHandshake(const Packet &packet, QByteArray &out);
-    void sendResponse(QByteArray &out);
+    Status sendResponse(QByteArray &out);
+    AuthContext authContext() const;
     Status runStep(const AuthPlugin::Step &step, QByteArray &out);
     Status switchPlugin(QByteArrayView name, const QByteArray &scramble, QByteArray &out);
 
