@@ -61,12 +61,14 @@ QByteArray serverDecrypts(const QByteArray &cipher, const QByteArray &nonce)
     return TestCrypto::xorRepeated(rsaKey().decrypt(cipher), nonce);
 }
 
+//! An ed25519 nonce. It ends in a zero byte, which an AuthSwitchRequest reader must not take for
+//! the NUL that follows the 20-byte scrambles.
 QByteArray nonce32()
 {
     QByteArray n;
-    for (int i = 0; i < 32; ++i)
+    for (int i = 0; i < 31; ++i)
         n.append(char(0xa0 + i * 3));
-    return n;
+    return n + '\0';
 }
 
 using Action = AuthPlugin::Step::Action;
@@ -583,6 +585,7 @@ void tst_Auth::exchangeEd25519RequestedThenSwitched()
     QCOMPARE(sent.size(), 1);
     QCOMPARE(sent[0].first, 3);
     QVERIFY(TestCrypto::ed25519Verify(sent[0].second, nonce32(), TestCrypto::ed25519PublicKey("ed-pw")));
+    QCOMPARE(ex.authPlugin(), QByteArray("client_ed25519"));
 }
 
 QTEST_APPLESS_MAIN(tst_Auth)

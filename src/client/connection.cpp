@@ -383,7 +383,7 @@ void ConnectionPrivate::authenticated()
     if (const OkPacket *ok = connectExchange->lastOk())
         status = ok->status;
     qCDebug(lcConnection) << "authenticated to" << serverVersion << "thread" << threadId
-                          << "tls" << connectExchange->usedTls();
+                          << "tls" << connectExchange->usedTls() << "plugin" << connectExchange->authPlugin();
     connectExchange.reset();
 
     // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit.

@@ -4,6 +4,8 @@
 
 #include <QtCore/QCryptographicHash>
 
+#include <utility>
+
 namespace AsyncMySql::Protocol {
 
 AuthPlugin::Step AuthPlugin::moreData(QByteArrayView)

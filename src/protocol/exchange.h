@@ -133,6 +133,8 @@ public:
     const Handshake &handshake() const { return m_handshake; }
     quint64 capabilities() const { return m_capabilities; } // negotiated
     bool usedTls() const { return m_tls; }
+    //! The plugin that answered last (after any AuthSwitchRequest).
+    QByteArray authPlugin() const { return m_plugin ? m_plugin->name() : QByteArray(); }
 
 protected:
     Status onPacket(const Packet &packet, QByteArray &out) override;
