@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-// A scripted MySQL server on 127.0.0.1 for what a real server never does: malformed packets,
-// wrong sequence ids, disconnects mid-result. Each accepted connection plays the script.
+// A scripted MySQL server on 127.0.0.1 (or a unix socket) for what a real server never does:
+// malformed packets, wrong sequence ids, disconnects mid-result, or what MariaDB cannot show
+// (MySQL 8's authentication). Each accepted connection plays the script.
 #pragma once
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
+#include <QtCore/QTemporaryDir>
+#include <QtNetwork/QLocalServer>
+#include <QtNetwork/QLocalSocket>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
@@ -15,28 +19,37 @@ class FakeServer : public QObject
 public:
     struct Step
     {
-        enum class Kind { Send, Raw, Expect, Close } kind;
+        enum class Kind { Send, Raw, Expect, Respond, Close } kind;
         QByteArray bytes; // Send: payload; Raw: bytes as they are
         quint8 seq = 0;
+        //! Respond: given the client packet, the steps that follow it.
+        std::function<QList<Step>(const QByteArray &)> respond = {};
     };
 
     static Step send(quint8 seq, const QByteArray &payload) { return {Step::Kind::Send, payload, seq}; }
     static Step raw(const QByteArray &bytes) { return {Step::Kind::Raw, bytes, 0}; }
     //! Waits for one client packet (stored in received()).
     static Step expect() { return {Step::Kind::Expect, {}, 0}; }
+    //! Waits for one client packet and plays what \a f makes of it: a server that decides.
+    static Step respond(std::function<QList<Step>(const QByteArray &)> f) { return {Step::Kind::Respond, {}, 0, std::move(f)}; }
     static Step close() { return {Step::Kind::Close, {}, 0}; }
 
-    explicit FakeServer(QList<Step> script) : m_script(std::move(script))
+    enum class Listen { Tcp, UnixSocket };
+
+    explicit FakeServer(QList<Step> script, Listen listen = Listen::Tcp) : m_script(std::move(script))
     {
+        if (listen == Listen::UnixSocket) {
+            m_local.listen(m_dir.filePath(QStringLiteral("fake.sock")));
+            connect(&m_local, &QLocalServer::newConnection, this, [this] { accept(m_local.nextPendingConnection()); });
+            return;
+        }
         m_server.listen(QHostAddress::LocalHost);
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            m_socket = m_server.nextPendingConnection();
-            connect(m_socket, &QTcpSocket::readyRead, this, [this] { onRead(); });
-            run();
-        });
+        connect(&m_server, &QTcpServer::newConnection, this, [this] { accept(m_server.nextPendingConnection()); });
     }
 
     quint16 port() const { return m_server.serverPort(); }
+    //! The path of the unix socket (Listen::UnixSocket).
+    QString socketPath() const { return m_local.fullServerName(); }
     const QList<QByteArray> &received() const { return m_received; }
 
     static QByteArray frame(quint8 seq, const QByteArray &payload)
@@ -47,8 +60,11 @@ public:
         return out + payload;
     }
 
-    //! A MySQL 8-like HandshakeV10 offering mysql_native_password, without TLS.
-    static QByteArray handshake()
+    //! The 20 bytes of auth plugin data in handshake().
+    static QByteArray scramble() { return QByteArrayLiteral("abcdefghijklmnopqrst"); }
+
+    //! A MySQL 8-like HandshakeV10 offering \a plugin (scramble()), without TLS.
+    static QByteArray handshake(const QByteArray &plugin = "mysql_native_password")
     {
         QByteArray p;
         p.append(char(10)).append("8.0.36-fake").append('\0');
@@ -63,8 +79,53 @@ public:
         p.append(char(21));                              // auth data length
         p.append(QByteArray(10, '\0'));
         p.append("ijklmnopqrst").append('\0');           // scramble part 2
-        p.append("mysql_native_password").append('\0');
+        p.append(plugin).append('\0');
         return p;
+    }
+    static QByteArray authSwitch(const QByteArray &plugin, const QByteArray &data) { return '\xfe' + plugin + '\0' + data; }
+    static QByteArray authMoreData(const QByteArray &data) { return '\x01' + data; }
+    static QByteArray err(quint16 code, const QByteArray &sqlState, const QByteArray &message)
+    {
+        return '\xff' + QByteArray(1, char(code & 0xff)) + char(code >> 8) + '#' + sqlState + message;
+    }
+
+    //! The fields of a HandshakeResponse41 a server looks at.
+    struct Response
+    {
+        QByteArray user, authResponse, database, plugin;
+        bool ok = false;
+    };
+    static Response parseResponse(const QByteArray &p)
+    {
+        Response r;
+        qsizetype at = 0;
+        const auto fixed = [&](int n) {
+            quint64 v = 0;
+            for (int i = 0; i < n && at + i < p.size(); ++i)
+                v |= quint64(quint8(p[at + i])) << (8 * i);
+            at += n;
+            return v;
+        };
+        const auto nulString = [&] {
+            const qsizetype end = p.indexOf('\0', at);
+            const QByteArray out = end < 0 ? QByteArray() : p.mid(at, end - at);
+            at = end < 0 ? p.size() + 1 : end + 1;
+            return out;
+        };
+        const quint32 caps = quint32(fixed(4));
+        at += 4 + 1 + 23; // max packet size, collation, filler
+        r.user = nulString();
+        qsizetype authLength = qsizetype(fixed(1));
+        if (authLength == 0xfc || authLength == 0xfd)
+            authLength = qsizetype(fixed(authLength == 0xfc ? 2 : 3));
+        r.authResponse = p.mid(at, authLength);
+        at += authLength;
+        if (caps & (1u << 3)) // CLIENT_CONNECT_WITH_DB
+            r.database = nulString();
+        if (caps & (1u << 19)) // CLIENT_PLUGIN_AUTH
+            r.plugin = nulString();
+        r.ok = at <= p.size() && r.authResponse.size() == authLength;
+        return r;
     }
     static QByteArray ok(quint16 status = 0x0002) { return QByteArray("\x00\x00\x00", 3) + char(status & 0xff) + char(status >> 8) + QByteArray("\x00\x00", 2); }
     static QByteArray eofOk(quint16 status = 0x0002) { QByteArray p = ok(status); p[0] = char(0xfe); return p; }
@@ -82,20 +143,36 @@ public:
     static QList<Step> login() { return {send(0, handshake()), expect(), send(2, ok())}; }
 
 private:
+    void accept(QIODevice *socket)
+    {
+        m_socket = socket;
+        connect(m_socket, &QIODevice::readyRead, this, [this] { onRead(); });
+        run();
+    }
+
     void run()
     {
         while (m_pos < m_script.size()) {
             const Step &s = m_script.at(m_pos);
-            if (s.kind == Step::Kind::Expect) {
+            if (s.kind == Step::Kind::Expect || s.kind == Step::Kind::Respond) {
                 if (!takePacket())
                     return; // resumes in onRead()
+                if (s.kind == Step::Kind::Respond) {
+                    const auto respond = s.respond; // the insertion below invalidates s
+                    const QList<Step> next = respond(m_received.last());
+                    for (qsizetype i = 0; i < next.size(); ++i)
+                        m_script.insert(m_pos + 1 + i, next.at(i));
+                }
             } else if (s.kind == Step::Kind::Send) {
                 m_socket->write(frame(s.seq, s.bytes));
             } else if (s.kind == Step::Kind::Raw) {
                 m_socket->write(s.bytes);
-            } else {
-                m_socket->flush();
-                m_socket->disconnectFromHost();
+            } else if (auto *tcp = qobject_cast<QTcpSocket *>(m_socket)) {
+                tcp->flush();
+                tcp->disconnectFromHost();
+            } else if (auto *local = qobject_cast<QLocalSocket *>(m_socket)) {
+                local->flush();
+                local->disconnectFromServer();
             }
             ++m_pos;
         }
@@ -120,7 +197,9 @@ private:
     }
 
     QTcpServer m_server;
-    QTcpSocket *m_socket = nullptr;
+    QTemporaryDir m_dir; // holds the unix socket
+    QLocalServer m_local;
+    QIODevice *m_socket = nullptr;
     QList<Step> m_script;
     qsizetype m_pos = 0;
     QByteArray m_buffer;

@@ -55,9 +55,16 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
     bool localInfile = false;
     SslOptions ssl;
+    /*! The plugin to answer the handshake with (mysql_native_password, caching_sha2_password,
+        sha256_password, mysql_clear_password, client_ed25519) instead of the server's default. */
     QString authPlugin;
     QString programName;
+    //! PEM RSA public key of the server for sha256_password / caching_sha2_password without
+    //! TLS; if empty, the key is requested from the server.
     QByteArray serverPublicKey;
+    //! Lets mysql_clear_password send the password over a connection that is neither TLS nor
+    //! a unix socket.
+    bool allowCleartextPassword = false;
     quint32 clientFlag = 0; //!< extra capability flags, e.g. CLIENT_MULTI_STATEMENTS (1 << 16)
     enum class Compression { None, Zlib, Zstd } compression = Compression::None;
     int zstdLevel = 3;
@@ -67,8 +74,9 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
         (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,
         charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false),
-        init-command, sql-mode, local-infile, program-name, compression (zlib, zstd),
-        read-default-file, read-default-group.
+        init-command, sql-mode, local-infile, program-name, auth-plugin,
+        allow-cleartext-password (true/false), compression (zlib, zstd), read-default-file,
+        read-default-group.
         Unknown options are ignored with a warning. */
     static ConnectOptions fromUrl(const QUrl &url);
 };

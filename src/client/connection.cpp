@@ -191,8 +191,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         if (!connectExchange)
             return;
         QByteArray out;
-        connectExchange->tlsEstablished(out);
+        const Exchange::Status s = connectExchange->tlsEstablished(out);
         transport->write(out);
+        if (s == Exchange::Status::Failed)
+            fatal(ErrorInfo::fromFailure(connectExchange->failure()));
     });
     QObject::connect(transport, &Transport::failed, q, [this](int code, const QString &msg) { onTransportFailed(code, msg); });
 
@@ -205,6 +207,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     s.extraCapabilities = options.clientFlag;
     s.localInfile = options.localInfile;
     s.serverPublicKey = options.serverPublicKey;
+    s.allowCleartextPassword = options.allowCleartextPassword;
     s.secureTransport = transport->isLocal();
     switch (options.ssl.mode) {
     case SslOptions::Mode::Disabled: s.tls = ConnectExchange::Tls::Disabled; break;
@@ -500,7 +503,7 @@ void ConnectionPrivate::authenticated()
     if (const OkPacket *ok = connectExchange->lastOk())
         status = ok->status;
     qCDebug(lcConnection) << "authenticated to" << serverVersion << "thread" << threadId
-                          << "tls" << connectExchange->usedTls();
+                          << "tls" << connectExchange->usedTls() << "plugin" << connectExchange->authPlugin();
     connectExchange.reset();
 
     // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit.

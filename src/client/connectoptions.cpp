@@ -80,6 +80,8 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.readDefaultFile = value;
         } else if (key == u"read-default-group") {
             o.readDefaultGroup = value;
+        } else if (key == u"allow-cleartext-password") {
+            o.allowCleartextPassword = parseBool(value);
         } else if (key == u"echo") {
             o.echo = parseBool(value);
         } else if (key == u"compression") {

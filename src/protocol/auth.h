@@ -2,6 +2,8 @@
 // Authentication plugins: each is one small state machine of the auth exchange.
 #pragma once
 
+#include "constants.h"
+
 #include <QtCore/QByteArray>
 #include <QtCore/QString>
 
@@ -15,6 +17,7 @@ struct AuthContext
     QByteArray password;     // UTF-8
     bool secureTransport = false; // TLS or a unix socket: secrets may be sent in clear
     QByteArray serverPublicKey;   // PEM, for RSA-based plugins
+    bool allowCleartextPassword = false; // mysql_clear_password even without a secure transport
 };
 
 class AuthPlugin
@@ -25,9 +28,13 @@ public:
         enum class Action { Send, Wait, Fail } action = Action::Wait;
         QByteArray data;   // Send: the payload to send
         QString error;     // Fail: why
+        quint16 code = ClientError::AuthPluginError; // Fail: the client error number
         static Step send(QByteArray d) { return {Action::Send, std::move(d), {}}; }
         static Step wait() { return {}; }
-        static Step fail(QString why) { return {Action::Fail, {}, std::move(why)}; }
+        static Step fail(QString why, quint16 code = ClientError::AuthPluginError)
+        {
+            return {Action::Fail, {}, std::move(why), code};
+        }
     };
 
     explicit AuthPlugin(const AuthContext &context) : m_context(context) { }
@@ -47,5 +54,8 @@ std::unique_ptr<AuthPlugin> createAuthPlugin(QByteArrayView name, const AuthCont
 
 //! mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))).
 QByteArray nativePasswordScramble(QByteArrayView password, QByteArrayView scramble);
+
+//! caching_sha2_password: SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) + scramble).
+QByteArray cachingSha2Scramble(QByteArrayView password, QByteArrayView scramble);
 
 } // namespace AsyncMySql::Protocol

@@ -185,9 +185,9 @@ Exchange::Status ConnectExchange::onPacket(const Packet &packet, QByteArray &out
         ByteReader r(packet.data(), packet.size);
         r.skip(1);
         const QByteArrayView name = r.nulString();
-        QByteArray scramble = r.rest().toByteArray();
-        if (scramble.endsWith('\0'))
-            scramble.chop(1);
+        // Kept whole: the scramble-based plugins drop the NUL that follows their 20 bytes, but
+        // client_ed25519's 32-byte nonce has none and may well end in a zero byte.
+        const QByteArray scramble = r.rest().toByteArray();
         if (!r.ok())
             return protocolError(QStringLiteral("malformed AuthSwitchRequest"));
         return switchPlugin(name, scramble, out);
@@ -246,35 +246,43 @@ Exchange::Status ConnectExchange::onHandshake(const Packet &packet, QByteArray &
     if (!(server & Capability::LongPassword))
         m_capabilities &= ~quint64(Capability::LongPassword);
 
-    AuthContext ctx{m_settings.password, m_settings.secureTransport, m_settings.serverPublicKey};
     const QByteArray pluginName = m_settings.authPlugin.isEmpty() ? m_handshake.authPlugin : m_settings.authPlugin;
-    m_plugin = createAuthPlugin(pluginName, ctx);
+    m_plugin = createAuthPlugin(pluginName, authContext());
     if (!m_plugin) {
         if (!m_settings.authPlugin.isEmpty())
             return fail(Error::Type::NotSupported, ClientError::AuthPluginCannotLoad,
                         QStringLiteral("Authentication plugin '%1' is not supported")
                                 .arg(QString::fromUtf8(pluginName)), true);
         // The server's default is one we lack: answer with ours, the server may switch.
-        m_plugin = createAuthPlugin("mysql_native_password", ctx);
+        m_plugin = createAuthPlugin("mysql_native_password", authContext());
     }
     if (m_tls) {
         send(out, buildSslRequest(m_capabilities, m_settings.collation));
         m_action = Action::StartTls;
         return Status::Continue;
     }
-    sendResponse(out);
-    return m_failure.message.isEmpty() ? Status::Continue : Status::Failed;
+    return sendResponse(out);
 }
 
-void ConnectExchange::tlsEstablished(QByteArray &out)
+Exchange::Status ConnectExchange::tlsEstablished(QByteArray &out)
 {
     m_settings.secureTransport = true;
-    sendResponse(out);
+    // The plugin was chosen before the upgrade; it must know that secrets may now go in clear.
+    m_plugin = createAuthPlugin(m_plugin->name(), authContext());
+    return sendResponse(out);
 }
 
-void ConnectExchange::sendResponse(QByteArray &out)
+AuthContext ConnectExchange::authContext() const
+{
+    return AuthContext{m_settings.password, m_settings.secureTransport, m_settings.serverPublicKey,
+                       m_settings.allowCleartextPassword};
+}
+
+Exchange::Status ConnectExchange::sendResponse(QByteArray &out)
 {
     const AuthPlugin::Step step = m_plugin->start(m_handshake.scramble);
+    if (step.action == AuthPlugin::Step::Action::Fail)
+        return fail(Error::Type::Operational, step.code, step.error, true);
     HandshakeResponse resp;
     resp.capabilities = m_capabilities;
     resp.collation = m_settings.collation;
@@ -284,12 +292,12 @@ void ConnectExchange::sendResponse(QByteArray &out)
     resp.authPlugin = m_plugin->name();
     resp.attributes = m_settings.attributes;
     send(out, buildHandshakeResponse(resp));
+    return Status::Continue;
 }
 
 Exchange::Status ConnectExchange::switchPlugin(QByteArrayView name, const QByteArray &scramble, QByteArray &out)
 {
-    AuthContext ctx{m_settings.password, m_settings.secureTransport, m_settings.serverPublicKey};
-    m_plugin = createAuthPlugin(name, ctx);
+    m_plugin = createAuthPlugin(name, authContext());
     if (!m_plugin)
         return fail(Error::Type::NotSupported, ClientError::AuthPluginCannotLoad,
                     QStringLiteral("Authentication plugin '%1' requested by the server is not supported")
@@ -307,7 +315,7 @@ Exchange::Status ConnectExchange::runStep(const AuthPlugin::Step &step, QByteArr
     case AuthPlugin::Step::Action::Wait:
         return Status::Continue;
     case AuthPlugin::Step::Action::Fail:
-        return fail(Error::Type::Operational, ClientError::AuthPluginError, step.error, true);
+        return fail(Error::Type::Operational, step.code, step.error, true);
     }
     Q_UNREACHABLE();
 }

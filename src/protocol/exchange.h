@@ -120,6 +120,7 @@ public:
         Tls tls = Tls::Preferred;
         bool secureTransport = false; // a unix socket
         QByteArray serverPublicKey;
+        bool allowCleartextPassword = false;
         QList<QPair<QByteArray, QByteArray>> attributes;
     };
     //! What the I/O layer must do after handle() returned Continue.
@@ -128,18 +129,21 @@ public:
     explicit ConnectExchange(Settings settings);
     Action takeAction() { return std::exchange(m_action, Action::None); }
     //! Called once the TLS handshake succeeded; appends the handshake response to \a out.
-    void tlsEstablished(QByteArray &out);
+    Status tlsEstablished(QByteArray &out);
 
     const Handshake &handshake() const { return m_handshake; }
     quint64 capabilities() const { return m_capabilities; } // negotiated
     bool usedTls() const { return m_tls; }
+    //! The plugin that answered last (after any AuthSwitchRequest).
+    QByteArray authPlugin() const { return m_plugin ? m_plugin->name() : QByteArray(); }
 
 protected:
     Status onPacket(const Packet &packet, QByteArray &out) override;
 
 private:
     Status onHandshake(const Packet &packet, QByteArray &out);
-    void sendResponse(QByteArray &out);
+    Status sendResponse(QByteArray &out);
+    AuthContext authContext() const;
     Status runStep(const AuthPlugin::Step &step, QByteArray &out);
     Status switchPlugin(QByteArrayView name, const QByteArray &scramble, QByteArray &out);
 
