@@ -3,6 +3,9 @@
 #include "testutil.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
+#include <QtCore/QFileInfo>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QPoint>
 #include <QtCore/QSize>
 #include <QtTest/QSignalSpy>
@@ -287,6 +290,77 @@ private Q_SLOTS:
         QCOMPARE(r.value(0).toString(), QStringLiteral("information_schema"));
         QCOMPARE(r.value(1).toString(), QStringLiteral("latin1"));
         QCOMPARE(r.value(2).toInt(), 1);
+    }
+
+    void loadDataLocalInfile()
+    {
+        // ~50 MB: 500,000 lines of about 100 bytes, streamed in chunks.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("rows.csv"));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QByteArray block;
+            for (int i = 0; i < 500000; ++i) {
+                block += QByteArray::number(i) + ',' + QByteArray(90 + i % 10, char('a' + i % 26)) + '\n';
+                if (block.size() > (1 << 20)) {
+                    f.write(block);
+                    block.clear();
+                }
+            }
+            f.write(block);
+        }
+        QVERIFY(QFileInfo(path).size() > 47'000'000);
+        ConnectOptions o = TestUtil::options();
+        o.localInfile = true;
+        o.autocommit = true;
+        Connection c(o);
+        AWAIT(c.open());
+        AWAIT(c.query(QStringLiteral("CREATE OR REPLACE TABLE t_infile (id INT PRIMARY KEY, body VARCHAR(100))")));
+        const QString load = QStringLiteral("LOAD DATA LOCAL INFILE %s INTO TABLE t_infile FIELDS TERMINATED BY ','");
+        const ResultSet rs = AWAIT(c.query(load, {path}));
+        QCOMPARE(rs.affectedRows(), quint64(500000));
+        const Row r = AWAIT(c.query(QStringLiteral("SELECT COUNT(*), SUM(LENGTH(body)), MAX(id) FROM t_infile"))).rows().value(0);
+        QCOMPARE(r.value(0).toLongLong(), qint64(500000));
+        QCOMPARE(r.value(1).toLongLong(), qint64(500000) * 90 + 50000 * 45);
+        QCOMPARE(r.value(2).toLongLong(), qint64(499999));
+
+        // A missing file: a typed error, nothing loaded, the connection in step.
+        AWAIT(c.query(QStringLiteral("TRUNCATE t_infile")));
+        EXPECT_ERROR(c.query(load, {dir.filePath(QStringLiteral("missing.csv"))}), OperationalError, 1017);
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT COUNT(*) FROM t_infile"))).rows().value(0).value(0).toInt(), 0);
+
+        // Limited to a directory: a file elsewhere (here through "..") is refused.
+        QTemporaryDir allowed;
+        const QString inside = allowed.filePath(QStringLiteral("ok.csv"));
+        QFile small(inside);
+        QVERIFY(small.open(QIODevice::WriteOnly));
+        small.write("1,one\n2,two\n");
+        small.close();
+        ConnectOptions limited = o;
+        limited.localInfileDirectory = allowed.path();
+        Connection l(limited);
+        AWAIT(l.open());
+        EXPECT_ERROR(l.query(load, {allowed.filePath(QStringLiteral("../")) + QFileInfo(dir.path()).fileName() + QStringLiteral("/rows.csv")}),
+                     OperationalError, 2068);
+        QCOMPARE(AWAIT(l.query(load, {inside})).affectedRows(), quint64(2));
+        AWAIT(c.query(QStringLiteral("DROP TABLE t_infile")));
+    }
+
+    void loadDataLocalInfileOff()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("x.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("1,x\n");
+        f.close();
+        // Without the option the client never announces LOCAL INFILE: the server refuses.
+        auto err = TestUtil::errorOf(conn->query(QStringLiteral("LOAD DATA LOCAL INFILE %s INTO TABLE t_many FIELDS TERMINATED BY ','"), {path}));
+        QVERIFY(err);
+        // MariaDB 10.11: 4166 (local infile capability disabled); MySQL and older MariaDB: 1148.
+        QVERIFY2(err->code() == 4166 || err->code() == 1148, qPrintable(err->toString()));
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM t_many")), qint64(0));
     }
 
     void warningsOnTheCursor()

@@ -53,7 +53,11 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     std::chrono::milliseconds queryTimeout{0};
     bool autocommit = false;
     bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
+    /*! Allows LOAD DATA LOCAL INFILE (off by default: the server names the file, so a
+        hostile server could ask for any file the program can read). */
     bool localInfile = false;
+    //! If set, LOAD DATA LOCAL may only read files inside this directory.
+    QString localInfileDirectory;
     SslOptions ssl;
     /*! The plugin to answer the handshake with (mysql_native_password, caching_sha2_password,
         sha256_password, mysql_clear_password, client_ed25519) instead of the server's default. */

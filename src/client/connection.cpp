@@ -9,6 +9,7 @@
 #include "../protocol/constants.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QFileInfo>
 #include <QtCore/QSysInfo>
 
 namespace AsyncMySql {
@@ -187,6 +188,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     transport = new Transport(options, q);
     QObject::connect(transport, &Transport::connected, q, [this] { onTransportConnected(); });
     QObject::connect(transport, &Transport::readyRead, q, [this] { onReadyRead(); });
+    QObject::connect(transport, &Transport::bytesWritten, q, [this] {
+        if (infile)
+            pumpLocalInfile();
+    });
     QObject::connect(transport, &Transport::encrypted, q, [this] {
         if (!connectExchange)
             return;
@@ -300,6 +305,7 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     setupPending = 0;
     holdWrites = false;
     killInFlight = false;
+    infile.reset();
     auto pending = std::exchange(commands, {});
     for (const CommandPtr &cmd : pending)
         complete(cmd, cmd->noReply ? nullptr : &error); // COM_QUIT completes by the connection closing
@@ -349,13 +355,18 @@ void ConnectionPrivate::onReadyRead()
         const Exchange::Status s = cmd->exchange->handle(packet, out);
         if (!out.isEmpty())
             transport->write(std::exchange(out, {}));
-        if (s == Exchange::Status::Continue)
+        if (s == Exchange::Status::Continue) {
+            if (cmd->query) {
+                if (const auto file = cmd->query->takeFileRequest())
+                    startLocalInfile(cmd, *file);
+            }
             continue;
+        }
         commands.pop_front();
         if (const OkPacket *ok = cmd->exchange->lastOk())
             updateFromOk(*ok);
         if (s == Exchange::Status::Done) {
-            complete(cmd, nullptr);
+            complete(cmd, cmd->localError ? &*cmd->localError : nullptr);
         } else {
             const Failure &f = cmd->exchange->failure();
             const ErrorInfo error = ErrorInfo::fromFailure(f);
@@ -369,6 +380,54 @@ void ConnectionPrivate::onReadyRead()
             releaseWrites();
         else if (options.localInfile)
             writePending(); // one command at a time: the next goes out now
+    }
+}
+
+void ConnectionPrivate::startLocalInfile(const CommandPtr &cmd, const QByteArray &requestedName)
+{
+    const QString path = decodeText(requestedName, encoding);
+    auto file = std::make_unique<QFile>(path);
+    if (!options.localInfileDirectory.isEmpty()) {
+        // Canonical paths: neither "../" nor a symlink leads out of the directory.
+        const QString dir = QFileInfo(options.localInfileDirectory).canonicalFilePath();
+        const QString canonical = QFileInfo(path).canonicalFilePath();
+        if (dir.isEmpty() || !canonical.startsWith(dir + QLatin1Char('/')))
+            cmd->localError = ErrorInfo::operational(2068, QStringLiteral("LOAD DATA LOCAL INFILE of '%1' rejected: "
+                                                                          "only files in '%2' may be sent")
+                                                                   .arg(path, options.localInfileDirectory));
+    }
+    if (!cmd->localError && !file->open(QIODevice::ReadOnly))
+        cmd->localError = ErrorInfo::operational(1017, QStringLiteral("Can't read file '%1' for LOAD DATA LOCAL INFILE: %2")
+                                                               .arg(path, file->errorString()));
+    if (cmd->localError) {
+        // The server waits for the file: the empty packet ends it with nothing loaded.
+        QByteArray out;
+        cmd->query->appendFileData(out, {});
+        transport->write(out);
+        return;
+    }
+    qCDebug(lcConnection) << "sending LOCAL INFILE" << path << file->size() << "bytes";
+    infile = LocalInfile{cmd, std::move(file)};
+    pumpLocalInfile();
+}
+
+void ConnectionPrivate::pumpLocalInfile()
+{
+    // Chunks well below a packet's 16 MiB, and never much more than a chunk queued in the
+    // socket, so that a large file streams through a small buffer.
+    constexpr qint64 ChunkSize = 256 * 1024;
+    while (infile && transport && transport->bytesToWrite() < 2 * ChunkSize) {
+        const QByteArray chunk = infile->file->read(ChunkSize);
+        QByteArray out;
+        infile->command->query->appendFileData(out, chunk);
+        if (chunk.isEmpty()) {
+            if (infile->file->error() != QFileDevice::NoError)
+                infile->command->localError = ErrorInfo::operational(
+                        1017, QStringLiteral("Reading '%1' for LOAD DATA LOCAL INFILE failed: %2 (what was read "
+                                             "before is loaded)").arg(infile->file->fileName(), infile->file->errorString()));
+            infile.reset();
+        }
+        transport->write(out);
     }
 }
 
@@ -588,8 +647,10 @@ CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, Pen
     quint8 replySeq = 1;
     cmd->packet = commandPacket(quint8(Command::Query), sql, &replySeq);
     cmd->sink = std::make_shared<BufferedSink>();
-    QueryExchange::Settings settings{encoding, dict, options.converters};
-    cmd->exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
+    QueryExchange::Settings settings{encoding, dict, options.converters, options.localInfile};
+    auto exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
+    cmd->query = exchange.get();
+    cmd->exchange = std::move(exchange);
     cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
     return cmd;

@@ -8,6 +8,7 @@
 #include "errors_p.h"
 #include "values_p.h"
 
+#include <QtCore/QFile>
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QPromise>
 #include <QtCore/QTimer>
@@ -42,6 +43,8 @@ struct PendingCommand
     std::unique_ptr<Protocol::Exchange> exchange;
     std::shared_ptr<BufferedSink> sink; // queries only
     Done done;         // called from a queued call once the reply is complete or failed
+    Protocol::QueryExchange *query = nullptr; // exchange, if a COM_QUERY (LOCAL INFILE requests)
+    std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool written = false;
     bool noReply = false; // COM_QUIT
 };
@@ -79,6 +82,10 @@ public:
     void killFinished(const ErrorInfo *error);
     //! Lets commands out again once the KILL has landed and its target's reply is complete.
     void releaseWrites();
+    //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
+    void startLocalInfile(const CommandPtr &cmd, const QByteArray &requestedName);
+    //! Sends more of the file, while the socket has room; ends it with the empty packet.
+    void pumpLocalInfile();
     //! A packet while no command waits: the server's last words before closing, or garbage.
     void unsolicited(const Protocol::Packet &packet);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
@@ -149,6 +156,12 @@ public:
     bool lostConnection = false; // closed by the server or the network, not by close()
     QTimer connectTimer;
     int setupPending = 0;
+    struct LocalInfile
+    {
+        CommandPtr command;
+        std::unique_ptr<QFile> file;
+    };
+    std::optional<LocalInfile> infile; // being sent
     bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
     bool killInFlight = false;
     std::weak_ptr<PendingCommand> killTarget;

@@ -128,7 +128,11 @@ Exchange::Status QueryExchange::onFirst(const Packet &packet, QByteArray &)
     case LocalInfileHeader:
         // We never announce CLIENT_LOCAL_FILES unless the user opted in; a server that asks
         // anyway would read our next pipelined command as file data, so stop here.
-        return protocolError(QStringLiteral("server requested a LOCAL INFILE transfer that was not enabled"));
+        if (!m_settings.localInfile)
+            return protocolError(QStringLiteral("server requested a LOCAL INFILE transfer that was not enabled"));
+        // The reply to the file (OK or ERR) comes as if it were the first packet again.
+        m_fileRequest = packet.view().sliced(1).toByteArray();
+        return Status::Continue;
     default:
         break;
     }

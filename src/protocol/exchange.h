@@ -8,6 +8,7 @@
 #include <AsyncMySql/Error.h>
 
 #include <memory>
+#include <optional>
 
 namespace AsyncMySql::Protocol {
 
@@ -86,8 +87,16 @@ public:
         TextEncoding encoding = TextEncoding::Utf8;
         bool dict = false;
         Converters converters;
+        bool localInfile = false; //!< the user enabled LOAD DATA LOCAL INFILE
     };
     QueryExchange(const Settings &settings, ResultSink *sink) : m_settings(settings), m_sink(sink) { }
+
+    /*! After handle() returned Continue: the file a LOAD DATA LOCAL INFILE asks for (once),
+        or nothing. The caller then sends its content with appendFileData() and ends it with
+        an empty chunk; the server's OK or ERR follows. */
+    std::optional<QByteArray> takeFileRequest() { return std::exchange(m_fileRequest, std::nullopt); }
+    //! Frames one chunk of the requested file (an empty one ends the transfer).
+    void appendFileData(QByteArray &out, QByteArrayView chunk) { send(out, chunk); }
 
 protected:
     Status onPacket(const Packet &packet, QByteArray &out) override;
@@ -97,6 +106,7 @@ private:
     Status endResult(const OkPacket &ok);
 
     enum class State { First, Columns, ColumnsEof, Rows };
+    std::optional<QByteArray> m_fileRequest;
     Settings m_settings;
     ResultSink *m_sink;
     State m_state = State::First;

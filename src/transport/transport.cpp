@@ -20,6 +20,7 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         m_io = m_local;
         connect(m_local, &QLocalSocket::connected, this, &Transport::connected);
         connect(m_local, &QLocalSocket::readyRead, this, &Transport::readyRead);
+        connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::bytesWritten);
         connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
             const bool before = m_local->state() != QLocalSocket::ConnectedState && e != QLocalSocket::PeerClosedError;
             onSocketError(before ? ClientError::ConnectionError : ClientError::ServerLost, m_local->errorString());
@@ -38,6 +39,9 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         Q_EMIT connected();
     });
     connect(m_tcp, &QSslSocket::readyRead, this, &Transport::readyRead);
+    // Over TLS, bytesWritten reports plaintext accepted; encryptedBytesWritten the wire.
+    connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::bytesWritten);
+    connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::bytesWritten);
     connect(m_tcp, &QSslSocket::encrypted, this, &Transport::encrypted);
     connect(m_tcp, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         int code = ClientError::ServerLost;
@@ -81,6 +85,11 @@ void Transport::open()
 void Transport::write(const QByteArray &bytes)
 {
     m_io->write(bytes);
+}
+
+qint64 Transport::bytesToWrite() const
+{
+    return m_tcp ? m_tcp->bytesToWrite() + m_tcp->encryptedBytesToWrite() : m_local->bytesToWrite();
 }
 
 QByteArray Transport::readAll()

@@ -23,6 +23,8 @@ public:
 
     void open();
     void write(const QByteArray &bytes);
+    //! Bytes written but not yet handed to the operating system (for flow control).
+    qint64 bytesToWrite() const;
     QByteArray readAll();
     //! Starts the TLS handshake on the open TCP connection (after the SSLRequest was written).
     void startTls();
@@ -38,6 +40,8 @@ Q_SIGNALS:
     void connected();
     void encrypted();
     void readyRead();
+    //! Some written bytes left for the network (bytesToWrite() went down).
+    void bytesWritten();
     //! The connection ended or failed; \a code is a client error number (2002, 2003, 2013, 2026...).
     void failed(int code, const QString &message);
 
