@@ -305,6 +305,7 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     setupPending = 0;
     holdWrites = false;
     killInFlight = false;
+    readingPaused = false;
     infile.reset();
     auto pending = std::exchange(commands, {});
     for (const CommandPtr &cmd : pending)
@@ -317,13 +318,20 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
 
 void ConnectionPrivate::onReadyRead()
 {
-    if (!transport)
+    if (!transport || readingPaused)
         return;
     reader.feed(transport->readAll());
     QByteArray out;
     Packet packet;
     // Each packet goes to the connect exchange or the command at the front of the queue.
     while (transport) {
+        if (!commands.empty() && commands.front()->stream && commands.front()->stream->isFull()) {
+            // Back-pressure: what was read waits in the reader, the socket buffers a little
+            // more, and then TCP makes the server wait.
+            readingPaused = true;
+            transport->setReadPaused(true);
+            return;
+        }
         const PacketReader::Status st = reader.next(packet);
         if (st == PacketReader::Status::NeedMore)
             break;
@@ -626,6 +634,16 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
         complete(cmd, &error);
         return;
     }
+    // A streaming result still being read would hold this command up for as long as its
+    // cursor takes to fetch: the rest of it is read and dropped (as PyMySQL's SSCursor does).
+    for (const CommandPtr &earlier : commands) {
+        if (earlier->stream && !earlier->stream->isDraining()) {
+            earlier->stream->drain();
+            if (earlier->stream->changed)
+                earlier->stream->changed();
+            resumeReading();
+        }
+    }
     commands.push_back(cmd);
     writePending(); // pipelining: written now, replies are matched in order
 }
@@ -641,19 +659,56 @@ CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArra
     return cmd;
 }
 
-CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done)
+namespace {
+CommandPtr makeQueryCommand(const QByteArray &sql, const QueryExchange::Settings &settings, ResultSink *sink,
+                            PendingCommand::Done done)
 {
     auto cmd = std::make_shared<PendingCommand>();
     quint8 replySeq = 1;
     cmd->packet = commandPacket(quint8(Command::Query), sql, &replySeq);
-    cmd->sink = std::make_shared<BufferedSink>();
-    QueryExchange::Settings settings{encoding, dict, options.converters, options.localInfile};
-    auto exchange = std::make_unique<QueryExchange>(settings, cmd->sink.get());
+    auto exchange = std::make_unique<QueryExchange>(settings, sink);
+    exchange->setNextSequenceId(replySeq);
     cmd->query = exchange.get();
     cmd->exchange = std::move(exchange);
-    cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
     return cmd;
+}
+} // namespace
+
+CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done)
+{
+    auto sink = std::make_shared<BufferedSink>();
+    CommandPtr cmd = makeQueryCommand(sql, {encoding, dict, options.converters, options.localInfile}, sink.get(),
+                                      std::move(done));
+    cmd->sink = std::move(sink);
+    return cmd;
+}
+
+CommandPtr ConnectionPrivate::streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
+                                               PendingCommand::Done done)
+{
+    CommandPtr cmd = makeQueryCommand(sql, {encoding, dict, options.converters, options.localInfile}, sink.get(),
+                                      std::move(done));
+    cmd->stream = std::move(sink);
+    return cmd;
+}
+
+void ConnectionPrivate::resumeReading()
+{
+    if (!readingPaused || resumeScheduled)
+        return;
+    // Queued: the cursor calling us may itself run inside a continuation of the parser's work.
+    resumeScheduled = true;
+    QMetaObject::invokeMethod(q, [this] {
+        resumeScheduled = false;
+        if (!readingPaused || !transport)
+            return;
+        if (!commands.empty() && commands.front()->stream && commands.front()->stream->isFull())
+            return; // taken rows were not enough yet
+        readingPaused = false;
+        transport->setReadPaused(false);
+        onReadyRead();
+    }, Qt::QueuedConnection);
 }
 
 SqlWriter ConnectionPrivate::sqlWriter() const

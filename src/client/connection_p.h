@@ -6,6 +6,7 @@
 #include "../protocol/exchange.h"
 #include "../transport/transport.h"
 #include "errors_p.h"
+#include "streamingsink_p.h"
 #include "values_p.h"
 
 #include <QtCore/QFile>
@@ -41,7 +42,8 @@ struct PendingCommand
 
     QByteArray packet; // framed, sequence id 0
     std::unique_ptr<Protocol::Exchange> exchange;
-    std::shared_ptr<BufferedSink> sink; // queries only
+    std::shared_ptr<BufferedSink> sink;    // buffered queries
+    std::shared_ptr<StreamingSink> stream; // streaming queries
     Done done;         // called from a queued call once the reply is complete or failed
     Protocol::QueryExchange *query = nullptr; // exchange, if a COM_QUERY (LOCAL INFILE requests)
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
@@ -91,6 +93,11 @@ public:
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     //! A COM_QUERY whose results are buffered into \a cmd->sink.
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
+    //! A COM_QUERY whose results flow into \a sink as they arrive; \a done at the end.
+    CommandPtr streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
+                                PendingCommand::Done done);
+    //! After a streaming cursor took rows: reading goes on if it had paused for it.
+    void resumeReading();
     using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
     //! Sends \a sql (already interpolated and encoded; may hold binary literals).
     CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
@@ -163,6 +170,8 @@ public:
     };
     std::optional<LocalInfile> infile; // being sent
     bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
+    bool readingPaused = false; // a streaming cursor's sink is full
+    bool resumeScheduled = false;
     bool killInFlight = false;
     std::weak_ptr<PendingCommand> killTarget;
 

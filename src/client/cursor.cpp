@@ -2,6 +2,7 @@
 #include <AsyncMySql/Cursor.h>
 
 #include "connection_p.h"
+#include "cursorstream_p.h"
 #include "interpolate_p.h"
 
 #include <QtCore/QPointer>
@@ -21,9 +22,17 @@ class CursorPrivate
 {
 public:
     CursorPrivate(Cursor *qq, Connection *c, CursorType t) : q(qq), connection(c), type(t) { }
+    ~CursorPrivate() { endStream(); }
 
     static CursorPrivate *get(Cursor *c) { return c->d.get(); }
     bool isDict() const { return type == CursorType::Dict || type == CursorType::StreamingDict; }
+    bool isStreaming() const { return type == CursorType::Streaming || type == CursorType::StreamingDict; }
+    //! Drops the rest of a streaming result (another statement starts, or the cursor goes).
+    void endStream()
+    {
+        if (stream)
+            std::exchange(stream, nullptr)->abandon();
+    }
 
     template<typename Args>
     QFuture<qint64> execute(const QString &sql, const Args &args);
@@ -77,6 +86,7 @@ public:
     QString lastExecuted;
     qsizetype maxStatementLength = 1024000; // as PyMySQL: well below every max_allowed_packet
     std::optional<std::chrono::milliseconds> queryTimeout; // unset: the connection's
+    std::shared_ptr<CursorStream> stream; // the result of a streaming cursor's execute()
 };
 
 template<typename Args>
@@ -103,6 +113,15 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
     if (!mogrify(sql, args, bytes, error)) {
         Q_EMIT q->errorOccurred(*error.make());
         return failedFuture<qint64>(error);
+    }
+    if (isStreaming()) {
+        endStream();
+        results.clear();
+        select(-1);
+        resultIndex = 0; // fetching is allowed now
+        lastExecuted = decodeText(bytes, ConnectionPrivate::get(connection)->encoding);
+        stream = std::make_shared<CursorStream>(q, connection);
+        return stream->start(bytes, isDict(), queryTimeout.value_or(connection->options().queryTimeout));
     }
     auto promise = startedPromise<qint64>();
     runStatements({bytes}, promise, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
@@ -154,6 +173,7 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, const std::share
 
 std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done)
 {
+    endStream(); // executeMany() and callProc() buffer their results on every kind of cursor
     auto run = std::make_shared<StatementRun>();
     run->statements = std::move(statements);
     run->done = std::move(done);
@@ -441,6 +461,10 @@ QFuture<std::optional<Row>> Cursor::fetchOne()
 {
     if (auto error = d->fetchError())
         return failedFuture<std::optional<Row>>(*error);
+    if (d->stream)
+        return d->stream->fetch(1).then([](const QList<Row> &rows) {
+            return rows.isEmpty() ? std::optional<Row>() : std::optional<Row>(rows.first());
+        });
     const QList<Row> rows = d->take(1);
     return d->ready(rows.isEmpty() ? std::optional<Row>() : std::optional<Row>(rows.first()));
 }
@@ -449,6 +473,8 @@ QFuture<QList<Row>> Cursor::fetchMany(int size)
 {
     if (auto error = d->fetchError())
         return failedFuture<QList<Row>>(*error);
+    if (d->stream)
+        return d->stream->fetch(size < 0 ? d->arraySize : size);
     return d->ready(d->take(size < 0 ? d->arraySize : size));
 }
 
@@ -456,6 +482,8 @@ QFuture<QList<Row>> Cursor::fetchAll()
 {
     if (auto error = d->fetchError())
         return failedFuture<QList<Row>>(*error);
+    if (d->stream)
+        return d->stream->fetch(-1);
     return d->ready(d->take(d->currentRows.size()));
 }
 
@@ -463,6 +491,8 @@ QFuture<bool> Cursor::nextSet()
 {
     if (auto error = d->fetchError())
         return failedFuture<bool>(*error);
+    if (d->stream)
+        return d->stream->nextSet();
     if (d->resultIndex + 1 < d->results.size()) {
         d->select(d->resultIndex + 1);
         Q_EMIT executed(d->rowCount);
@@ -481,6 +511,13 @@ QFuture<void> Cursor::scroll(qint64 value, ScrollMode mode)
 {
     if (auto error = d->fetchError())
         return failedFuture<void>(*error);
+    if (d->stream) {
+        // Forward only: the rows behind are gone.
+        const qint64 ahead = mode == ScrollMode::Relative ? value : value - d->stream->position();
+        if (ahead < 0)
+            return failedFuture<void>(ErrorInfo::notSupported(QStringLiteral("A streaming cursor cannot scroll backwards")));
+        return d->stream->skip(ahead);
+    }
     const qint64 target = mode == ScrollMode::Relative ? d->position + value : value;
     if (target < 0 || target >= d->currentRows.size())
         return failedFuture<void>(ErrorInfo::programming(
@@ -494,6 +531,14 @@ QFuture<void> Cursor::scroll(qint64 value, ScrollMode mode)
 
 QFuture<void> Cursor::close()
 {
+    if (!d->closed && d->stream) {
+        // Finishes once the rest of the result was read and dropped: the connection is free.
+        d->closed = true;
+        const std::shared_ptr<CursorStream> stream = std::exchange(d->stream, nullptr);
+        QFuture<void> drained = stream->close();
+        Q_EMIT finished();
+        return drained.then([stream] { });
+    }
     QPromise<void> p;
     p.start();
     if (!d->closed) {
@@ -506,11 +551,11 @@ QFuture<void> Cursor::close()
     return p.future();
 }
 
-QList<Column> Cursor::description() const { return d->current.columns(); }
-qint64 Cursor::rowCount() const { return d->rowCount; }
-qint64 Cursor::rowNumber() const { return d->position; }
-quint64 Cursor::lastRowId() const { return d->lastRowId; }
-int Cursor::warningCount() const { return d->warningCount; }
+QList<Column> Cursor::description() const { return d->stream ? d->stream->description() : d->current.columns(); }
+qint64 Cursor::rowCount() const { return d->stream ? d->stream->rowCount() : d->rowCount; }
+qint64 Cursor::rowNumber() const { return d->stream ? d->stream->position() : d->position; }
+quint64 Cursor::lastRowId() const { return d->stream ? d->stream->lastRowId() : d->lastRowId; }
+int Cursor::warningCount() const { return d->stream ? d->stream->warningCount() : d->warningCount; }
 int Cursor::arraySize() const { return d->arraySize; }
 void Cursor::setArraySize(int size) { d->arraySize = qMax(1, size); }
 bool Cursor::isClosed() const { return d->closed; }

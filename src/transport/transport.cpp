@@ -87,6 +87,16 @@ void Transport::write(const QByteArray &bytes)
     m_io->write(bytes);
 }
 
+void Transport::setReadPaused(bool paused)
+{
+    // 0 is Qt's "no limit". Lifting the limit makes Qt read (and signal readyRead) again.
+    const qint64 limit = paused ? 64 * 1024 : 0;
+    if (m_tcp)
+        m_tcp->setReadBufferSize(limit);
+    else
+        m_local->setReadBufferSize(limit);
+}
+
 qint64 Transport::bytesToWrite() const
 {
     return m_tcp ? m_tcp->bytesToWrite() + m_tcp->encryptedBytesToWrite() : m_local->bytesToWrite();

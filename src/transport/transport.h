@@ -23,6 +23,9 @@ public:
 
     void open();
     void write(const QByteArray &bytes);
+    /*! While paused, the socket buffers at most a small amount of incoming bytes, and the
+        operating system's TCP window does the rest: the server waits. */
+    void setReadPaused(bool paused);
     //! Bytes written but not yet handed to the operating system (for flow control).
     qint64 bytesToWrite() const;
     QByteArray readAll();
