@@ -417,7 +417,7 @@ void ConnectionPrivate::authenticated()
                           << "tls" << connectExchange->usedTls();
     const CompressionAlgorithm negotiated = connectExchange->compression();
     connectExchange.reset();
-    if (reader.pending() > 0) {
+    if (negotiated != CompressionAlgorithm::None && reader.pending() > 0) {
         // The server waits for a command after its OK; bytes now would be read in the wrong framing.
         fatal(ErrorInfo{Error::Type::Internal, ClientError::MalformedPacket, QStringLiteral("HY000"),
                         QStringLiteral("Protocol error: unexpected bytes after the authentication OK packet")});
