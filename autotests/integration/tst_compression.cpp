@@ -115,6 +115,19 @@ private Q_SLOTS:
         AWAIT(conn->query(QStringLiteral("DROP TABLE t_compress")));
     }
 
+    void commandInMoreFramesThanPackets()
+    {
+        // A command payload of 2 * 0xffffff - 5 bytes is two packets, 2 * 0xffffff + 3 bytes
+        // with their headers, so three compressed packets: the reply is numbered from 3.
+        auto conn = connect(Compression::Zlib);
+        const qsizetype payload = 2 * 0xffffff - 5;
+        const qsizetype fill = payload - 1 - qsizetype(sizeof("SELECT LENGTH('')") - 1);
+        const QString sql = QStringLiteral("SELECT LENGTH('%1')").arg(QString(fill, QLatin1Char('a')));
+        QCOMPARE(sql.size() + 1, payload);
+        QCOMPARE(AWAIT(conn->query(sql)).rows().first().value(0).toLongLong(), qint64(fill));
+        QCOMPARE(AWAIT(conn->query(QStringLiteral("SELECT 5"))).rows().first().value(0).toInt(), 5);
+    }
+
     void pipelined()
     {
         // Written at once, every command restarts the compressed sequence; replies of very

@@ -9,19 +9,19 @@
 namespace AsyncMySql::Protocol {
 
 /*! One compression algorithm, both directions. Keeps its library state between packets. */
-class Codec
+class CompressionCodec
 {
 public:
     enum class Inflated { Exact, Larger, Smaller, Corrupt };
 
-    virtual ~Codec() = default;
+    virtual ~CompressionCodec() = default;
     //! Appends the compressed form of \a in to \a out; false (and \a out unchanged) unless smaller.
     virtual bool deflate(QByteArrayView in, QByteArray &out) = 0;
     /*! Inflates \a in into \a out, allocated with exactly \a size bytes. Allocates nothing when
         \a in cannot hold that much; never writes more than \a size bytes. */
     virtual Inflated inflate(QByteArrayView in, qsizetype size, QByteArray &out, QString &detail) = 0;
 
-    static std::unique_ptr<Codec> create(CompressionAlgorithm algorithm, int level);
+    static std::unique_ptr<CompressionCodec> create(CompressionAlgorithm algorithm, int level);
 };
 
 namespace {
@@ -41,7 +41,7 @@ qsizetype readU24(const char *at)
 
 /*! zlib format (header, deflate, adler32), one stream per compressed packet, as MySQL's
     my_compress() writes it with compress(). */
-class ZlibCodec final : public Codec
+class ZlibCodec final : public CompressionCodec
 {
 public:
     ~ZlibCodec() override
@@ -135,7 +135,7 @@ private:
 };
 
 /*! One zstd frame per compressed packet, with its content size, as MySQL 8.0.18+ sends it. */
-class ZstdCodec final : public Codec
+class ZstdCodec final : public CompressionCodec
 {
 public:
     explicit ZstdCodec(int level) : m_level(level) { }
@@ -204,7 +204,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<Codec> Codec::create(CompressionAlgorithm algorithm, int level)
+std::unique_ptr<CompressionCodec> CompressionCodec::create(CompressionAlgorithm algorithm, int level)
 {
     switch (algorithm) {
     case CompressionAlgorithm::Zlib:
@@ -221,7 +221,7 @@ std::unique_ptr<Codec> Codec::create(CompressionAlgorithm algorithm, int level)
 // FrameCompressor
 
 FrameCompressor::FrameCompressor(CompressionAlgorithm algorithm, int level)
-    : m_codec(Codec::create(algorithm, level))
+    : m_codec(CompressionCodec::create(algorithm, level))
 {
     Q_ASSERT(m_codec);
 }
@@ -250,7 +250,7 @@ quint8 FrameCompressor::compress(QByteArrayView packets, quint8 seq, QByteArray 
 // ---------------------------------------------------------------------------------------------
 // FrameDecompressor
 
-FrameDecompressor::FrameDecompressor(CompressionAlgorithm algorithm) : m_codec(Codec::create(algorithm, 0))
+FrameDecompressor::FrameDecompressor(CompressionAlgorithm algorithm) : m_codec(CompressionCodec::create(algorithm, 0))
 {
     Q_ASSERT(m_codec);
 }
@@ -305,18 +305,18 @@ FrameDecompressor::Status FrameDecompressor::next(QByteArray &inner)
     } else {
         QString detail;
         switch (m_codec->inflate(body, inflated, inner, detail)) {
-        case Codec::Inflated::Exact:
+        case CompressionCodec::Inflated::Exact:
             break;
-        case Codec::Inflated::Larger:
+        case CompressionCodec::Inflated::Larger:
             inner.clear();
             return fail(ClientError::MalformedPacket,
                         QStringLiteral("compressed packet inflates to more than the announced %1 bytes").arg(inflated));
-        case Codec::Inflated::Smaller:
+        case CompressionCodec::Inflated::Smaller:
             inner.clear();
             return fail(ClientError::MalformedPacket,
                         QStringLiteral("compressed packet inflates to less than the announced %1 bytes%2")
                                 .arg(inflated).arg(detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
-        case Codec::Inflated::Corrupt:
+        case CompressionCodec::Inflated::Corrupt:
             inner.clear();
             return fail(ClientError::MalformedPacket, QStringLiteral("compressed packet: %1").arg(detail));
         }

@@ -23,7 +23,7 @@ constexpr qsizetype MinCompressLength = 50;
 //! Largest inflated size a compressed header can announce (3 bytes), and the largest slice sent.
 constexpr qsizetype MaxCompressedPayload = 0xffffff;
 
-class Codec;
+class CompressionCodec;
 
 /*! Cuts outgoing packet bytes into compressed packets. Sans-I/O: bytes in, bytes out. */
 class FrameCompressor
@@ -38,7 +38,7 @@ public:
     quint8 compress(QByteArrayView packets, quint8 seq, QByteArray &out);
 
 private:
-    std::unique_ptr<Codec> m_codec;
+    std::unique_ptr<CompressionCodec> m_codec;
 };
 
 /*!
@@ -72,7 +72,7 @@ public:
 private:
     Status fail(quint16 code, const QString &why);
 
-    std::unique_ptr<Codec> m_codec;
+    std::unique_ptr<CompressionCodec> m_codec;
     QByteArray m_buf;
     qsizetype m_pos = 0;
     quint8 m_nextSeq = 0;
