@@ -12,6 +12,8 @@
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
+#include <zstd.h>
+
 #include <functional>
 
 class FakeServer : public QObject
@@ -19,9 +21,10 @@ class FakeServer : public QObject
 public:
     struct Step
     {
-        enum class Kind { Send, Raw, Expect, Respond, Close } kind;
-        QByteArray bytes; // Send: payload; Raw: bytes as they are
+        enum class Kind { Send, Raw, Expect, Respond, Close, StartZstd, ZstdFrame } kind;
+        QByteArray bytes; // Send: payload; Raw: bytes as they are; ZstdFrame: inner bytes
         quint8 seq = 0;
+        qsizetype announced = -1; // ZstdFrame: the inflated size in the header, if not the real one
         //! Respond: given the client packet, the steps that follow it.
         std::function<QList<Step>(const QByteArray &)> respond = {};
     };
@@ -31,8 +34,24 @@ public:
     //! Waits for one client packet (stored in received()).
     static Step expect() { return {Step::Kind::Expect, {}, 0}; }
     //! Waits for one client packet and plays what \a f makes of it: a server that decides.
-    static Step respond(std::function<QList<Step>(const QByteArray &)> f) { return {Step::Kind::Respond, {}, 0, std::move(f)}; }
+    static Step respond(std::function<QList<Step>(const QByteArray &)> f) { return {Step::Kind::Respond, {}, 0, -1, std::move(f)}; }
     static Step close() { return {Step::Kind::Close, {}, 0}; }
+    //! From here on both directions speak the zstd compressed protocol (after the login OK).
+    static Step startZstd() { return {Step::Kind::StartZstd, {}, 0}; }
+    /*! One compressed packet (sequence id \a seq) holding \a inner, framed packets or a slice of
+        them, as one zstd frame; \a announced replaces the true inflated size in the header. */
+    static Step zstdFrame(quint8 seq, const QByteArray &inner, qsizetype announced = -1)
+    {
+        return {Step::Kind::ZstdFrame, inner, seq, announced};
+    }
+
+    //! A compressed packet the client sent (zstd mode).
+    struct Frame
+    {
+        quint8 seq = 0;
+        qsizetype inflatedSize = 0; // 0: stored as it is
+        QByteArray body;
+    };
 
     enum class Listen { Tcp, UnixSocket };
 
@@ -51,6 +70,7 @@ public:
     //! The path of the unix socket (Listen::UnixSocket).
     QString socketPath() const { return m_local.fullServerName(); }
     const QList<QByteArray> &received() const { return m_received; }
+    const QList<Frame> &receivedFrames() const { return m_frames; }
 
     static QByteArray frame(quint8 seq, const QByteArray &payload)
     {
@@ -139,6 +159,19 @@ public:
         p.append("\x00\x00", 2).append(char(0)).append("\x00\x00", 2);
         return p;
     }
+    //! \a handshake (a HandshakeV10 payload) with \a extra capability bits offered as well.
+    static QByteArray withCapabilities(QByteArray handshake, quint32 extra)
+    {
+        const qsizetype low = handshake.indexOf('\0', 1) + 1 + 4 + 9; // after version, thread id, scramble 1
+        const qsizetype high = low + 2 + 1 + 2;                        // after collation and status
+        auto orInto = [&](qsizetype at, quint32 bits) {
+            handshake[at] = char(quint8(handshake[at]) | (bits & 0xff));
+            handshake[at + 1] = char(quint8(handshake[at + 1]) | ((bits >> 8) & 0xff));
+        };
+        orInto(low, extra & 0xffff);
+        orInto(high, extra >> 16);
+        return handshake;
+    }
     //! The login part every script starts with: handshake, response, OK.
     static QList<Step> login() { return {send(0, handshake()), expect(), send(2, ok())}; }
 
@@ -167,6 +200,10 @@ private:
                 m_socket->write(frame(s.seq, s.bytes));
             } else if (s.kind == Step::Kind::Raw) {
                 m_socket->write(s.bytes);
+            } else if (s.kind == Step::Kind::StartZstd) {
+                m_zstd = true;
+            } else if (s.kind == Step::Kind::ZstdFrame) {
+                m_socket->write(zstdCompressed(s.seq, s.bytes, s.announced));
             } else if (auto *tcp = qobject_cast<QTcpSocket *>(m_socket)) {
                 tcp->flush();
                 tcp->disconnectFromHost();
@@ -186,6 +223,8 @@ private:
 
     bool takePacket()
     {
+        if (m_zstd)
+            return takeCompressedPacket();
         if (m_buffer.size() < 4)
             return false;
         const qsizetype n = quint8(m_buffer[0]) | (quint8(m_buffer[1]) << 8) | (quint8(m_buffer[2]) << 16);
@@ -193,6 +232,44 @@ private:
             return false;
         m_received.append(m_buffer.mid(4, n));
         m_buffer.remove(0, 4 + n);
+        return true;
+    }
+
+    static qsizetype u24(const QByteArray &b, qsizetype at)
+    {
+        return quint8(b[at]) | (quint8(b[at + 1]) << 8) | (quint8(b[at + 2]) << 16);
+    }
+
+    static QByteArray zstdCompressed(quint8 seq, const QByteArray &inner, qsizetype announced)
+    {
+        QByteArray body(qsizetype(ZSTD_compressBound(size_t(inner.size()))), '\0');
+        body.resize(qsizetype(ZSTD_compress(body.data(), size_t(body.size()), inner.constData(), size_t(inner.size()), 3)));
+        const qsizetype n = body.size(), m = announced >= 0 ? announced : inner.size();
+        QByteArray out;
+        out.append(char(n & 0xff)).append(char((n >> 8) & 0xff)).append(char((n >> 16) & 0xff)).append(char(seq));
+        out.append(char(m & 0xff)).append(char((m >> 8) & 0xff)).append(char((m >> 16) & 0xff));
+        return out + body;
+    }
+
+    //! zstd mode: unwraps every complete compressed packet, then takes one packet from inside.
+    bool takeCompressedPacket()
+    {
+        while (m_buffer.size() >= 7 && m_buffer.size() >= 7 + u24(m_buffer, 0)) {
+            Frame f{quint8(m_buffer[3]), u24(m_buffer, 4), m_buffer.mid(7, u24(m_buffer, 0))};
+            m_buffer.remove(0, 7 + f.body.size());
+            if (f.inflatedSize == 0) {
+                m_inner += f.body;
+            } else {
+                QByteArray plain(f.inflatedSize, '\0');
+                const size_t r = ZSTD_decompress(plain.data(), size_t(plain.size()), f.body.constData(), size_t(f.body.size()));
+                m_inner += ZSTD_isError(r) ? QByteArray("zstd error") : plain.left(qsizetype(r));
+            }
+            m_frames.append(f);
+        }
+        if (m_inner.size() < 4 || m_inner.size() < 4 + u24(m_inner, 0))
+            return false;
+        m_received.append(m_inner.mid(4, u24(m_inner, 0)));
+        m_inner.remove(0, 4 + m_received.last().size());
         return true;
     }
 
@@ -204,4 +281,7 @@ private:
     qsizetype m_pos = 0;
     QByteArray m_buffer;
     QList<QByteArray> m_received;
+    bool m_zstd = false;
+    QByteArray m_inner; // zstd mode: the packet stream inside the compressed packets
+    QList<Frame> m_frames;
 };

@@ -4,6 +4,8 @@
 #include "fakeserver.h"
 #include "../integration/testutil.h"
 
+#include <zstd.h>
+
 using namespace AsyncMySql;
 using Script = QList<FakeServer::Step>;
 
@@ -24,6 +26,35 @@ class tst_Fault : public QObject
     }
 
     static Script afterLogin(const Script &rest) { return FakeServer::login() + rest; }
+
+    //! A MySQL 8 offering CLIENT_ZSTD_COMPRESSION_ALGORITHM: login, then zstd both ways.
+    static Script afterZstdLogin(const Script &rest)
+    {
+        return Script{FakeServer::send(0, FakeServer::withCapabilities(FakeServer::handshake(), 1u << 26)),
+                      FakeServer::expect(), FakeServer::send(2, FakeServer::ok()), FakeServer::startZstd()}
+                + rest;
+    }
+
+    /*! The zstd level byte at the end of a HandshakeResponse41 (after the connect attributes),
+        or -1 if the response does not end with exactly one byte after them. */
+    static int zstdLevelOf(const QByteArray &response)
+    {
+        qsizetype at = 32;                               // capabilities .. filler
+        at = response.indexOf('\0', at) + 1;             // user
+        if (at <= 0 || at >= response.size())
+            return -1;
+        at += 1 + quint8(response[at]);                  // auth response (short)
+        at = response.indexOf('\0', at) + 1;             // plugin name
+        if (at <= 0 || at >= response.size())
+            return -1;
+        qsizetype attrs = quint8(response[at]);          // attributes: lenenc length
+        if (attrs == 0xfc) {
+            attrs = quint8(response[at + 1]) | (quint8(response[at + 2]) << 8);
+            at += 2;
+        }
+        at += 1 + attrs;
+        return at == response.size() - 1 ? quint8(response[at]) : -1;
+    }
 
 private Q_SLOTS:
     void loginAndQuery()
@@ -141,6 +172,110 @@ private Q_SLOTS:
         Connection conn(optionsFor(server));
         AWAIT(conn.open());
         EXPECT_ERROR(conn.query(QStringLiteral("SELECT 1")), OperationalError, 2013);
+    }
+
+    void zstdCompressedQuery()
+    {
+        // The reply in three zstd frames: the first holds three packets and the start of the
+        // fourth, which goes on through the second into the third, where the last one follows.
+        const QByteArray longValue(200, 'v');
+        const QByteArray reply = FakeServer::frame(1, QByteArray(1, '\x01')) + FakeServer::frame(2, FakeServer::column("c"))
+                + FakeServer::frame(3, FakeServer::lenencString("hello")) + FakeServer::frame(4, FakeServer::lenencString(longValue))
+                + FakeServer::frame(5, FakeServer::eofOk());
+        const qsizetype cut = reply.indexOf(longValue) + 50;
+        const QByteArray sql = "SELECT c FROM t WHERE c <> '" + QByteArray(60, 'x') + "'";
+        FakeServer server(afterZstdLogin({FakeServer::expect(), FakeServer::zstdFrame(1, reply.left(cut)),
+                                          FakeServer::zstdFrame(2, reply.mid(cut, 100)),
+                                          FakeServer::zstdFrame(3, reply.mid(cut + 100)),
+                                          FakeServer::expect(), FakeServer::zstdFrame(1, FakeServer::frame(1, FakeServer::ok()))}));
+        ConnectOptions o = optionsFor(server);
+        o.compression = ConnectOptions::Compression::Zstd;
+        o.zstdLevel = 7;
+        Connection conn(o);
+        AWAIT(conn.open());
+        QCOMPARE(conn.compression(), ConnectOptions::Compression::Zstd);
+        // Pipelined: both commands are written before the first reply arrives.
+        QFuture<ResultSet> first = conn.query(QString::fromLatin1(sql));
+        QFuture<ResultSet> second = conn.query(QStringLiteral("DO 2"));
+        const ResultSet rs = AWAIT(first);
+        QCOMPARE(rs.rows().size(), 2);
+        QCOMPARE(rs.rows().at(0).value(0).toString(), QStringLiteral("hello"));
+        QCOMPARE(rs.rows().at(1).value(0).toByteArray(), longValue);
+        AWAIT(second);
+
+        // The handshake asked for zstd, not zlib, and ended with the level.
+        const QByteArray response = server.received().at(0);
+        const quint32 caps = quint8(response[0]) | (quint8(response[1]) << 8) | (quint8(response[2]) << 16) | (quint32(quint8(response[3])) << 24);
+        QVERIFY(caps & (1u << 26));
+        QVERIFY(!(caps & (1u << 5)));
+        QCOMPARE(zstdLevelOf(response), 7);
+
+        // Each command starts its own compressed sequence at 0; the long one is one zstd frame,
+        // the short one (under 50 bytes) is stored as it is.
+        const QList<FakeServer::Frame> &frames = server.receivedFrames();
+        QCOMPARE(frames.size(), 2);
+        QCOMPARE(frames[0].seq, quint8(0));
+        QCOMPARE(frames[0].inflatedSize, qsizetype(4 + 1 + sql.size()));
+        QCOMPARE(ZSTD_getFrameContentSize(frames[0].body.constData(), size_t(frames[0].body.size())),
+                 (unsigned long long)(4 + 1 + sql.size()));
+        QVERIFY(frames[0].body.size() < frames[0].inflatedSize);
+        QCOMPARE(frames[1].seq, quint8(0));
+        QCOMPARE(frames[1].inflatedSize, qsizetype(0));
+        QCOMPARE(frames[1].body, FakeServer::frame(0, "\x03" "DO 2"));
+        QCOMPARE(server.received().at(1), "\x03" + sql);
+        QCOMPARE(server.received().at(2), QByteArray("\x03" "DO 2"));
+    }
+
+    void zstdInflatesLargerThanAnnounced()
+    {
+        const QByteArray reply = FakeServer::frame(1, QByteArray(1, '\x01')) + FakeServer::frame(2, FakeServer::column("c"))
+                + FakeServer::frame(3, FakeServer::lenencString(QByteArray(200, 'q'))) + FakeServer::frame(4, FakeServer::eofOk());
+        FakeServer server(afterZstdLogin({FakeServer::expect(), FakeServer::zstdFrame(1, reply, 100)}));
+        ConnectOptions o = optionsFor(server);
+        o.compression = ConnectOptions::Compression::Zstd;
+        Connection conn(o);
+        AWAIT(conn.open());
+        QFuture<ResultSet> first = conn.query(QStringLiteral("SELECT c"));
+        QFuture<ResultSet> second = conn.query(QStringLiteral("SELECT 2"));
+        EXPECT_ERROR(first, InternalError, 2027);
+        EXPECT_ERROR(second, InternalError, 2027);
+        QVERIFY(conn.isClosed());
+    }
+
+    void zstdWrongCompressedSequence()
+    {
+        FakeServer server(afterZstdLogin({FakeServer::expect(), FakeServer::zstdFrame(2, FakeServer::frame(1, FakeServer::ok()))}));
+        ConnectOptions o = optionsFor(server);
+        o.compression = ConnectOptions::Compression::Zstd;
+        Connection conn(o);
+        AWAIT(conn.open());
+        EXPECT_ERROR(conn.query(QStringLiteral("DO 1")), InternalError, 2014);
+        QVERIFY(conn.isClosed());
+    }
+
+    void zstdUnsolicitedFrame()
+    {
+        // A compressed packet right after the OK, before any command: whether it comes with
+        // the OK or after it, the connection ends.
+        FakeServer server(afterZstdLogin({FakeServer::zstdFrame(0, FakeServer::frame(0, FakeServer::ok()))}));
+        ConnectOptions o = optionsFor(server);
+        o.compression = ConnectOptions::Compression::Zstd;
+        Connection conn(o);
+        TestUtil::waitFor(conn.open());
+        QTRY_VERIFY(conn.isClosed());
+    }
+
+    void compressionNotOffered()
+    {
+        // The fake server offers neither zlib nor zstd: the session goes on uncompressed.
+        FakeServer server(afterLogin({FakeServer::expect(), FakeServer::send(1, FakeServer::ok())}));
+        ConnectOptions o = optionsFor(server);
+        o.compression = ConnectOptions::Compression::Zstd;
+        Connection conn(o);
+        AWAIT(conn.open());
+        QCOMPARE(conn.compression(), ConnectOptions::Compression::None);
+        AWAIT(conn.query(QStringLiteral("DO 1")));
+        QCOMPARE(server.received().at(1), QByteArray("\x03" "DO 1"));
     }
 };
 

@@ -14,6 +14,7 @@ using namespace TestUtil;
 Q_DECLARE_METATYPE(AsyncMySql::Protocol::Packet)
 Q_DECLARE_METATYPE(QList<AsyncMySql::Protocol::Packet>)
 Q_DECLARE_METATYPE(AsyncMySql::Protocol::ConnectExchange::Settings)
+Q_DECLARE_METATYPE(AsyncMySql::Protocol::CompressionAlgorithm)
 
 namespace {
 
@@ -136,6 +137,7 @@ struct Response
     quint32 caps = 0, maxPacket = 0, mariaDbCaps = 0;
     quint8 collation = 0;
     QByteArray user, auth, database, plugin, attributes;
+    int zstdLevel = -1; // the byte after the attributes, with CLIENT_ZSTD_COMPRESSION_ALGORITHM
     bool ok = false;
 };
 
@@ -155,6 +157,8 @@ Response parseResponse(const QByteArray &payload)
     r.plugin = in.nulString().toByteArray();
     if (r.caps & Capability::ConnectAttrs)
         r.attributes = in.lenencString().toByteArray();
+    if (r.caps & Capability::ZstdCompression)
+        r.zstdLevel = in.u8();
     r.ok = in.ok() && in.atEnd();
     return r;
 }
@@ -199,6 +203,9 @@ private Q_SLOTS:
     void connectTlsPreferred();
     void connectTlsPreferredWithoutServerSsl();
     void connectTlsDisabled();
+    void connectCompression_data();
+    void connectCompression();
+    void compressedReplyInnerSequenceNotChecked();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -717,6 +724,72 @@ void tst_Exchanges::connectTlsDisabled()
     const Response r = parseResponse(unframe(out).value(0).second);
     QVERIFY(r.ok);
     QVERIFY(!(r.caps & Capability::Ssl));
+}
+
+void tst_Exchanges::connectCompression_data()
+{
+    using Algo = CompressionAlgorithm;
+    QTest::addColumn<Algo>("wanted");
+    QTest::addColumn<quint64>("serverCaps");
+    QTest::addColumn<quint32>("clientFlag");
+    QTest::addColumn<Algo>("negotiated");
+    constexpr quint64 noCompression = MySql8Caps & ~quint64(Capability::Compress | Capability::ZstdCompression);
+    QTest::newRow("zlib from MariaDB") << Algo::Zlib << MariaDb1011Caps << 0u << Algo::Zlib;
+    QTest::newRow("zstd from MySQL 8") << Algo::Zstd << MySql8Caps << 0u << Algo::Zstd;
+    QTest::newRow("zlib from MySQL 8") << Algo::Zlib << MySql8Caps << 0u << Algo::Zlib;
+    QTest::newRow("zstd falls back to zlib") << Algo::Zstd << MariaDb1011Caps << 0u << Algo::Zlib;
+    QTest::newRow("zstd falls back to none") << Algo::Zstd << noCompression << 0u << Algo::None;
+    QTest::newRow("zlib falls back to none") << Algo::Zlib << noCompression << 0u << Algo::None;
+    QTest::newRow("none asked") << Algo::None << MySql8Caps << 0u << Algo::None;
+    // The raw flags would switch the server to a framing the connection does not read.
+    QTest::newRow("clientFlag cannot turn it on") << Algo::None << MySql8Caps
+                                                  << quint32(Capability::Compress | Capability::ZstdCompression) << Algo::None;
+}
+
+void tst_Exchanges::connectCompression()
+{
+    QFETCH(CompressionAlgorithm, wanted);
+    QFETCH(quint64, serverCaps);
+    QFETCH(quint32, clientFlag);
+    QFETCH(CompressionAlgorithm, negotiated);
+    ConnectExchange::Settings s = connectSettings();
+    s.compression = wanted;
+    s.zstdLevel = 7;
+    s.extraCapabilities = clientFlag;
+    ConnectExchange ex(s);
+    QByteArray out;
+    QCOMPARE(ex.handle(handshakePacket(serverCaps), out), Status::Continue);
+    QCOMPARE(ex.compression(), negotiated);
+    const Response r = parseResponse(unframe(out).value(0).second);
+    QVERIFY(r.ok); // the level byte, if any, is the last one
+    QCOMPARE(bool(r.caps & Capability::Compress), negotiated == CompressionAlgorithm::Zlib);
+    QCOMPARE(bool(r.caps & Capability::ZstdCompression), negotiated == CompressionAlgorithm::Zstd);
+    QCOMPARE(r.zstdLevel, negotiated == CompressionAlgorithm::Zstd ? 7 : -1);
+    // Authentication itself is not compressed: the OK packet arrives as an ordinary packet.
+    out.clear();
+    QCOMPARE(ex.handle(packet(okPayload(0, 0, 0x0002, 0), 2), out), Status::Done);
+}
+
+void tst_Exchanges::compressedReplyInnerSequenceNotChecked()
+{
+    // Two results of a multi-statement query: after the first, the server flushed and its inner
+    // sequence restarted at the next compressed sequence id (2), not at 5.
+    constexpr quint16 more = 0x000a;
+    QList<Packet> reply = packets({lenenc(1), idColumn(), rowPayload({QByteArray("1")}), okEndPayload(more)});
+    reply += packets({okPayload(0, 0, 0x0002, 0)}, 2);
+    RecordingSink sink;
+    QueryExchange compressed({}, &sink);
+    compressed.setCapabilities(CapsDeprecateEof);
+    compressed.setCompressed(true);
+    QCOMPARE(drive(compressed, reply).status, Status::Done);
+    QCOMPARE(sink.events.size(), 4);
+
+    // Without compression the same ids are out of step.
+    RecordingSink plainSink;
+    QueryExchange plain({}, &plainSink);
+    plain.setCapabilities(CapsDeprecateEof);
+    QCOMPARE(drive(plain, reply).status, Status::Failed);
+    QCOMPARE(describe(plain.failure()), QStringLiteral("local fatal Internal 2014"));
 }
 
 QTEST_APPLESS_MAIN(tst_Exchanges)

@@ -100,6 +100,8 @@ public:
     quint64 insertId() const;
     quint64 affectedRows() const;
     quint16 serverStatus() const;
+    //! The compression negotiated with the server (None until connected, or if it offers none).
+    ConnectOptions::Compression compression() const;
     const ConnectOptions &options() const;
 
 Q_SIGNALS:

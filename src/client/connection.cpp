@@ -178,11 +178,17 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         defer([done, error] { done(&error); });
         return;
     }
+    if (options.compression == ConnectOptions::Compression::Zstd && (options.zstdLevel < 1 || options.zstdLevel > 22)) {
+        error = ErrorInfo::programming(QStringLiteral("zstdLevel must be between 1 and 22, not %1").arg(options.zstdLevel));
+        defer([done, error] { done(&error); });
+        return;
+    }
     openWaiters.append(std::move(done));
     lostConnection = false;
     status = 0;
     database = options.database;
     reader.reset();
+    compression = ConnectOptions::Compression::None;
     setState(Connection::State::Connecting);
 
     transport = new Transport(options, q);
@@ -214,6 +220,12 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     s.serverPublicKey = options.serverPublicKey;
     s.allowCleartextPassword = options.allowCleartextPassword;
     s.secureTransport = transport->isLocal();
+    switch (options.compression) {
+    case ConnectOptions::Compression::None: s.compression = CompressionAlgorithm::None; break;
+    case ConnectOptions::Compression::Zlib: s.compression = CompressionAlgorithm::Zlib; break;
+    case ConnectOptions::Compression::Zstd: s.compression = CompressionAlgorithm::Zstd; break;
+    }
+    s.zstdLevel = quint8(qBound(1, options.zstdLevel, 22));
     switch (options.ssl.mode) {
     case SslOptions::Mode::Disabled: s.tls = ConnectExchange::Tls::Disabled; break;
     case SslOptions::Mode::Preferred: s.tls = ConnectExchange::Tls::Preferred; break;
@@ -302,6 +314,8 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     }
     connectExchange.reset();
     reader.reset();
+    compressor.reset();
+    decompressor.reset();
     setupPending = 0;
     holdWrites = false;
     killInFlight = false;
@@ -320,7 +334,10 @@ void ConnectionPrivate::onReadyRead()
 {
     if (!transport || readingPaused)
         return;
-    reader.feed(transport->readAll());
+    if (decompressor)
+        decompressor->feed(transport->readAll());
+    else
+        reader.feed(transport->readAll());
     QByteArray out;
     Packet packet;
     // Each packet goes to the connect exchange or the command at the front of the queue.
@@ -333,8 +350,23 @@ void ConnectionPrivate::onReadyRead()
             return;
         }
         const PacketReader::Status st = reader.next(packet);
-        if (st == PacketReader::Status::NeedMore)
-            break;
+        if (st == PacketReader::Status::NeedMore) {
+            if (!decompressor)
+                break;
+            // One compressed packet at a time: which sequence id it must carry depends on the
+            // command whose reply is read, known only once the previous reply is complete.
+            QByteArray inner;
+            const FrameDecompressor::Status ds = decompressor->next(inner);
+            if (ds == FrameDecompressor::Status::NeedMore)
+                break;
+            if (ds == FrameDecompressor::Status::Malformed) {
+                fatal(ErrorInfo{Error::Type::Internal, decompressor->errorCode(), QStringLiteral("HY000"),
+                                QStringLiteral("Protocol error: %1").arg(decompressor->errorString())});
+                return;
+            }
+            reader.feed(inner);
+            continue;
+        }
         if (st == PacketReader::Status::Malformed) {
             fatal(ErrorInfo{Error::Type::Internal, ClientError::MalformedPacket, QStringLiteral("HY000"),
                             QStringLiteral("Protocol error: %1").arg(reader.errorString())});
@@ -344,7 +376,7 @@ void ConnectionPrivate::onReadyRead()
             const Exchange::Status s = connectExchange->handle(packet, out);
             const bool startTls = connectExchange->takeAction() == ConnectExchange::Action::StartTls;
             if (!out.isEmpty())
-                transport->write(std::exchange(out, {}));
+                transport->write(std::exchange(out, {})); // authentication is never compressed
             if (s == Exchange::Status::Failed) {
                 fatal(ErrorInfo::fromFailure(connectExchange->failure()));
                 return;
@@ -362,7 +394,7 @@ void ConnectionPrivate::onReadyRead()
         CommandPtr cmd = commands.front();
         const Exchange::Status s = cmd->exchange->handle(packet, out);
         if (!out.isEmpty())
-            transport->write(std::exchange(out, {}));
+            writeReplyPackets(std::exchange(out, {}));
         if (s == Exchange::Status::Continue) {
             if (cmd->query) {
                 if (const auto file = cmd->query->takeFileRequest())
@@ -371,6 +403,8 @@ void ConnectionPrivate::onReadyRead()
             continue;
         }
         commands.pop_front();
+        if (!commands.empty() && commands.front()->written)
+            expectReplyOf(*commands.front());
         if (const OkPacket *ok = cmd->exchange->lastOk())
             updateFromOk(*ok);
         if (s == Exchange::Status::Done) {
@@ -411,7 +445,7 @@ void ConnectionPrivate::startLocalInfile(const CommandPtr &cmd, const QByteArray
         // The server waits for the file: the empty packet ends it with nothing loaded.
         QByteArray out;
         cmd->query->appendFileData(out, {});
-        transport->write(out);
+        writeReplyPackets(out);
         return;
     }
     qCDebug(lcConnection) << "sending LOCAL INFILE" << path << file->size() << "bytes";
@@ -435,7 +469,7 @@ void ConnectionPrivate::pumpLocalInfile()
                                              "before is loaded)").arg(infile->file->fileName(), infile->file->errorString()));
             infile.reset();
         }
-        transport->write(out);
+        writeReplyPackets(out);
     }
 }
 
@@ -571,7 +605,15 @@ void ConnectionPrivate::authenticated()
         status = ok->status;
     qCDebug(lcConnection) << "authenticated to" << serverVersion << "thread" << threadId
                           << "tls" << connectExchange->usedTls() << "plugin" << connectExchange->authPlugin();
+    const CompressionAlgorithm negotiated = connectExchange->compression();
     connectExchange.reset();
+    if (negotiated != CompressionAlgorithm::None && reader.pending() > 0) {
+        // The server waits for a command after its OK; bytes now would be read in the wrong framing.
+        fatal(ErrorInfo{Error::Type::Internal, ClientError::MalformedPacket, QStringLiteral("HY000"),
+                        QStringLiteral("Protocol error: unexpected bytes after the authentication OK packet")});
+        return;
+    }
+    startCompression(negotiated);
 
     // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit.
     QStringList setup;
@@ -621,8 +663,58 @@ void ConnectionPrivate::setupDone()
 void ConnectionPrivate::write(const CommandPtr &cmd)
 {
     cmd->exchange->setCapabilities(capabilities);
-    transport->write(cmd->packet);
+    cmd->exchange->setCompressed(compressor != nullptr);
+    // Every command starts a new compressed sequence, also when written behind others.
+    cmd->replyCompressedSeq = writePackets(cmd->packet, 0);
     cmd->written = true;
+    if (commands.front() == cmd)
+        expectReplyOf(*cmd);
+}
+
+quint8 ConnectionPrivate::writePackets(const QByteArray &packets, quint8 compressedSeq)
+{
+    if (!compressor) {
+        transport->write(packets);
+        return compressedSeq;
+    }
+    QByteArray wire;
+    compressedSeq = compressor->compress(packets, compressedSeq, wire);
+    transport->write(wire);
+    return compressedSeq;
+}
+
+void ConnectionPrivate::writeReplyPackets(const QByteArray &packets)
+{
+    if (!decompressor) {
+        transport->write(packets);
+        return;
+    }
+    // The server numbers what follows from our last compressed packet, as we do from its.
+    decompressor->setNextSequenceId(writePackets(packets, decompressor->nextSequenceId()));
+}
+
+void ConnectionPrivate::expectReplyOf(const PendingCommand &cmd)
+{
+    if (decompressor)
+        decompressor->setNextSequenceId(cmd.replyCompressedSeq);
+}
+
+void ConnectionPrivate::startCompression(CompressionAlgorithm algorithm)
+{
+    const auto wanted = options.compression;
+    compression = algorithm == CompressionAlgorithm::Zstd ? ConnectOptions::Compression::Zstd
+            : algorithm == CompressionAlgorithm::Zlib     ? ConnectOptions::Compression::Zlib
+                                                          : ConnectOptions::Compression::None;
+    if (compression != wanted) {
+        qCInfo(lcConnection).noquote() << "the server does not offer"
+                                       << (wanted == ConnectOptions::Compression::Zstd ? "zstd" : "zlib")
+                                       << "compression; using"
+                                       << (compression == ConnectOptions::Compression::Zlib ? "zlib" : "none");
+    }
+    if (algorithm == CompressionAlgorithm::None)
+        return;
+    compressor = std::make_unique<FrameCompressor>(algorithm, qBound(1, options.zstdLevel, 22));
+    decompressor = std::make_unique<FrameDecompressor>(algorithm);
 }
 
 void ConnectionPrivate::enqueue(const CommandPtr &cmd)
@@ -997,6 +1089,7 @@ quint32 Connection::threadId() const { return d->threadId; }
 quint64 Connection::insertId() const { return d->insertId; }
 quint64 Connection::affectedRows() const { return d->affectedRows; }
 quint16 Connection::serverStatus() const { return d->status; }
+ConnectOptions::Compression Connection::compression() const { return d->compression; }
 const ConnectOptions &Connection::options() const { return d->options; }
 
 } // namespace AsyncMySql

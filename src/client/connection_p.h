@@ -3,6 +3,7 @@
 
 #include <AsyncMySql/Connection.h>
 
+#include "../protocol/compression.h"
 #include "../protocol/exchange.h"
 #include "../transport/transport.h"
 #include "errors_p.h"
@@ -49,6 +50,7 @@ struct PendingCommand
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool written = false;
     bool noReply = false; // COM_QUIT
+    quint8 replyCompressedSeq = 0; // compressed protocol: the sequence id the reply starts with
 };
 using CommandPtr = std::shared_ptr<PendingCommand>;
 
@@ -90,6 +92,14 @@ public:
     void pumpLocalInfile();
     //! A packet while no command waits: the server's last words before closing, or garbage.
     void unsolicited(const Protocol::Packet &packet);
+    /*! Writes framed \a packets; under the compressed protocol as compressed packets numbered
+        from \a compressedSeq. Returns the compressed sequence id that follows. */
+    quint8 writePackets(const QByteArray &packets, quint8 compressedSeq);
+    //! Writes what an exchange answered mid-reply: it continues the reply's compressed sequence.
+    void writeReplyPackets(const QByteArray &packets);
+    //! The reply about to be read is \a cmd's: its compressed packets are numbered from there.
+    void expectReplyOf(const PendingCommand &cmd);
+    void startCompression(Protocol::CompressionAlgorithm algorithm);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     //! A COM_QUERY whose results are buffered into \a cmd->sink.
     CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
@@ -154,6 +164,10 @@ public:
     Connection::State state = Connection::State::Closed;
     Transport *transport = nullptr;
     Protocol::PacketReader reader;
+    // Under the compressed protocol socket bytes go through these; reader gets the inner stream.
+    std::unique_ptr<Protocol::FrameCompressor> compressor;
+    std::unique_ptr<Protocol::FrameDecompressor> decompressor;
+    ConnectOptions::Compression compression = ConnectOptions::Compression::None; // negotiated
     std::unique_ptr<Protocol::ConnectExchange> connectExchange;
     std::deque<CommandPtr> commands; // front: the one whose reply is being read
     QList<std::function<void(const ErrorInfo *)>> openWaiters;

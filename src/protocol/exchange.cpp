@@ -10,7 +10,7 @@ namespace AsyncMySql::Protocol {
 
 Exchange::Status Exchange::handle(const Packet &packet, QByteArray &out)
 {
-    if (packet.seq != m_nextSeq)
+    if (m_checkSequence && packet.seq != m_nextSeq)
         return protocolError(QStringLiteral("packet sequence id %1, expected %2")
                                      .arg(packet.seq).arg(m_nextSeq), ClientError::CommandsOutOfSync);
     m_nextSeq = quint8(packet.lastSeq + 1);
@@ -225,13 +225,22 @@ Exchange::Status ConnectExchange::onHandshake(const Packet &packet, QByteArray &
     quint64 wanted = Capability::LongPassword | Capability::LongFlag | Capability::Protocol41
             | Capability::Transactions | Capability::SecureConnection | Capability::MultiResults
             | Capability::PsMultiResults | Capability::PluginAuth | Capability::PluginAuthLenencData
-            | Capability::ConnectAttrs | Capability::DeprecateEof | m_settings.extraCapabilities;
+            | Capability::ConnectAttrs | Capability::DeprecateEof
+            // The compression option decides these: a raw flag would make the server switch to
+            // a framing nobody reads.
+            | (m_settings.extraCapabilities & ~quint64(Capability::Compress | Capability::ZstdCompression));
     if (!m_settings.database.isEmpty())
         wanted |= Capability::ConnectWithDb;
     if (m_settings.localInfile)
         wanted |= Capability::LocalFiles;
     if (m_settings.multiStatements)
         wanted |= Capability::MultiStatements;
+    // Fall back zstd -> zlib -> none with what the server offers (MariaDB has no zstd).
+    const bool zstd = m_settings.compression == CompressionAlgorithm::Zstd && (server & Capability::ZstdCompression);
+    if (zstd)
+        wanted |= Capability::ZstdCompression;
+    else if (m_settings.compression != CompressionAlgorithm::None && (server & Capability::Compress))
+        wanted |= Capability::Compress;
     if (!(server & Capability::LongPassword)) {
         // MariaDB: dropping "CLIENT_MYSQL" lets us ask for extended type info (JSON columns).
         wanted &= ~quint64(Capability::LongPassword);
@@ -268,6 +277,15 @@ Exchange::Status ConnectExchange::onHandshake(const Packet &packet, QByteArray &
     return sendResponse(out);
 }
 
+CompressionAlgorithm ConnectExchange::compression() const
+{
+    if (m_capabilities & Capability::ZstdCompression)
+        return CompressionAlgorithm::Zstd;
+    if (m_capabilities & Capability::Compress)
+        return CompressionAlgorithm::Zlib;
+    return CompressionAlgorithm::None;
+}
+
 Exchange::Status ConnectExchange::tlsEstablished(QByteArray &out)
 {
     m_settings.secureTransport = true;
@@ -295,6 +313,7 @@ Exchange::Status ConnectExchange::sendResponse(QByteArray &out)
     resp.database = m_settings.database;
     resp.authPlugin = m_plugin->name();
     resp.attributes = m_settings.attributes;
+    resp.zstdLevel = m_settings.zstdLevel;
     send(out, buildHandshakeResponse(resp));
     return Status::Continue;
 }

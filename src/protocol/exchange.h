@@ -3,6 +3,7 @@
 #pragma once
 
 #include "auth.h"
+#include "compression.h"
 #include "messages.h"
 
 #include <AsyncMySql/Error.h>
@@ -38,6 +39,11 @@ public:
     void setCapabilities(quint64 capabilities) { m_capabilities = capabilities; }
     //! The sequence id the reply starts with: 1 after a command that fit in one packet.
     void setNextSequenceId(quint8 seq) { m_nextSeq = seq; }
+    /*! Under the compressed protocol the compressed packets carry the sequence ids that count
+        (FrameDecompressor checks them). The ids of the packets inside restart whenever the
+        server flushes (net_flush() syncs them to the compressed ones, e.g. between the results
+        of a multi-statement query), so they are not checked, as libmysqlclient does not. */
+    void setCompressed(bool on) { m_checkSequence = !on; }
     //! The last OK (or EOF) packet of the exchange: status flags, insert id, affected rows.
     const OkPacket *lastOk() const { return m_hasOk ? &m_lastOk : nullptr; }
 
@@ -53,6 +59,7 @@ protected:
 
     quint64 m_capabilities = 0;
     quint8 m_nextSeq = 1; // commands are sent with 0; the reply starts at 1
+    bool m_checkSequence = true;
     Failure m_failure;
     OkPacket m_lastOk;
     bool m_hasOk = false;
@@ -132,6 +139,8 @@ public:
         QByteArray serverPublicKey;
         bool allowCleartextPassword = false;
         QList<QPair<QByteArray, QByteArray>> attributes;
+        CompressionAlgorithm compression = CompressionAlgorithm::None; // wanted
+        quint8 zstdLevel = 3;
     };
     //! What the I/O layer must do after handle() returned Continue.
     enum class Action { None, StartTls };
@@ -143,6 +152,8 @@ public:
 
     const Handshake &handshake() const { return m_handshake; }
     quint64 capabilities() const { return m_capabilities; } // negotiated
+    //! The compression both sides agreed on; it starts after the authentication OK packet.
+    CompressionAlgorithm compression() const;
     bool usedTls() const { return m_tls; }
     //! The plugin that answered last (after any AuthSwitchRequest).
     QByteArray authPlugin() const { return m_plugin ? m_plugin->name() : QByteArray(); }

@@ -215,6 +215,8 @@ QByteArray buildHandshakeResponse(const HandshakeResponse &resp)
         }
         w.lenencString(attrs);
     }
+    if (resp.capabilities & Capability::ZstdCompression)
+        w.u8(resp.zstdLevel);
     return out;
 }
 

@@ -55,6 +55,7 @@ struct HandshakeResponse
     QByteArray database;
     QByteArray authPlugin;
     QList<QPair<QByteArray, QByteArray>> attributes;
+    quint8 zstdLevel = 0; //!< sent with CLIENT_ZSTD_COMPRESSION_ALGORITHM
 };
 
 // Parsers return std::nullopt for a malformed packet.
