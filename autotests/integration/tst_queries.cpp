@@ -347,6 +347,33 @@ private Q_SLOTS:
         AWAIT(c.query(QStringLiteral("DROP TABLE t_infile")));
     }
 
+    void loadDataLocalInfileCompressed()
+    {
+        // The file's packets continue the reply's compressed sequence.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 100000; ++i)
+            f.write(QByteArray::number(i) + ",row " + QByteArray::number(i * 7) + '\n');
+        f.close();
+        ConnectOptions o = TestUtil::options();
+        o.localInfile = true;
+        o.autocommit = true;
+        o.compression = ConnectOptions::Compression::Zlib;
+        Connection c(o);
+        AWAIT(c.open());
+        QCOMPARE(c.compression(), ConnectOptions::Compression::Zlib);
+        AWAIT(c.query(QStringLiteral("CREATE OR REPLACE TABLE t_infile_z (id INT PRIMARY KEY, body VARCHAR(40))")));
+        const ResultSet rs = AWAIT(c.query(QStringLiteral("LOAD DATA LOCAL INFILE %s INTO TABLE t_infile_z FIELDS TERMINATED BY ','"), {path}));
+        QCOMPARE(rs.affectedRows(), quint64(100000));
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT body FROM t_infile_z WHERE id = 99999"))).rows().value(0).value(0).toString(),
+                 QStringLiteral("row 699993"));
+        EXPECT_ERROR(c.query(QStringLiteral("LOAD DATA LOCAL INFILE %s INTO TABLE t_infile_z"), {dir.filePath(QStringLiteral("none"))}),
+                     OperationalError, 1017);
+        AWAIT(c.query(QStringLiteral("DROP TABLE t_infile_z")));
+    }
+
     void loadDataLocalInfileOff()
     {
         QTemporaryDir dir;
