@@ -11,3 +11,4 @@
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Connection.h>
 #include <AsyncMySql/Cursor.h>
+#include <AsyncMySql/Pool.h>

@@ -78,6 +78,12 @@ public:
     SqlWriter sqlWriter() const;
     //! A command that only needs OK (SET ..., COMMIT, ...): finishes \a promise.
     QFuture<void> statement(const QString &sql);
+    //! What every new session runs after authentication: sql_mode, init_command.
+    QStringList sessionStatements() const;
+    //! COM_RESET_CONNECTION, then the session set up again from the options (Connection::resetConnection).
+    void resetSession(std::function<void(const ErrorInfo *)> done);
+    //! Connected, with no command queued or in flight: it may change hands.
+    bool isIdle() const { return state == Connection::State::Connected && commands.empty(); }
 
     // --- connection lifecycle ----------------------------------------------------------------
     void open(std::function<void(const ErrorInfo *)> done);
