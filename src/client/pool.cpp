@@ -197,7 +197,8 @@ PoolPrivate::PoolPrivate(Pool *qq, const PoolOptions &o)
                                                               "(pool size %2 of %3, %4 waiting)")
                                                        .arg(options.acquireTimeout.count())
                                                        .arg(size())
-                                                       .arg(options.maxSize)
+                                                       .arg(options.maxSize > 0 ? QString::number(options.maxSize)
+                                                                                : QStringLiteral("unlimited"))
                                                        .arg(waiters.size()),
                                                AcquireTimeoutState));
                 changed();
@@ -321,9 +322,14 @@ void PoolPrivate::open(bool initial)
     entry->connection = c;
     entry->initial = initial;
     entry->watchdog.setSingleShot(true);
-    QObject::connect(&entry->watchdog, &QTimer::timeout, q, [c] {
+    QObject::connect(&entry->watchdog, &QTimer::timeout, q, [this, c] {
         qCWarning(lcPool) << "a pooled connection did not answer in time; closing it";
-        c->close(); // fails the pending check or reset, which drops the connection
+        // Fails the pending check or reset, which drops the connection.
+        ConnectionPrivate::get(c)->shutdown(ErrorInfo::operational(
+                ClientError::ServerLost,
+                QStringLiteral("Lost connection to MySQL server: no answer within %1 ms")
+                        .arg(connectOptions.connectTimeout.count()),
+                QStringLiteral("08S01")));
     });
     QObject::connect(c, &Connection::stateChanged, q, [this, c](Connection::State s) {
         if (s == Connection::State::Closed)
