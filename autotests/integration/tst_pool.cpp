@@ -440,6 +440,43 @@ private Q_SLOTS:
         closePool(*pool);
     }
 
+    void oneCheckPerWaiter()
+    {
+        PoolOptions o = poolOptions(3, 3);
+        o.pingAfterIdle = std::chrono::milliseconds(0);
+        auto pool = createPool(o);
+        QFuture<PooledConnection> acquired = pool->acquire();
+        QCOMPARE(pool->freeSize(), 2); // the other idle connections are not pinged for it
+        AWAIT(acquired).release();
+        acquired = {};
+        QTRY_COMPARE(pool->freeSize(), 3);
+        closePool(*pool);
+    }
+
+    void connectionResetConnection()
+    {
+        // The Connection call the pool's reset is built on, on its own.
+        ConnectOptions o = TestUtil::options();
+        o.initCommand = QStringLiteral("SET @init = 3");
+        Connection conn(o);
+        AWAIT(conn.open());
+        AWAIT(conn.query(QStringLiteral("SET @x = 1, @init = 0")));
+        AWAIT(conn.begin());
+        AWAIT(conn.query(QStringLiteral("INSERT INTO pool_rows VALUES (3)")));
+        QVERIFY(conn.inTransaction());
+        AWAIT(conn.resetConnection());
+        QVERIFY(!conn.inTransaction());
+        QVERIFY(!conn.autocommit());
+        const Row row = AWAIT(conn.query(QStringLiteral("SELECT @x, @init, CONNECTION_ID(), @@autocommit"))).rows().first();
+        QVERIFY(row.value(0).isNull());
+        QCOMPARE(row.value(1).toLongLong(), 3);
+        QCOMPARE(row.value(2).toULongLong(), quint64(conn.threadId())); // the same session
+        QCOMPARE(row.value(3).toLongLong(), 0);
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM %1.pool_rows WHERE id = 3").arg(o.database)), 0);
+        AWAIT(conn.ensureClosed());
+        EXPECT_ERROR(conn.resetConnection(), InterfaceError, 0);
+    }
+
     void poolRecycle()
     {
         PoolOptions o = poolOptions(1, 1);

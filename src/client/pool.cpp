@@ -293,6 +293,9 @@ void PoolPrivate::dispatch()
                 continue;
             }
             if (pingDue(*e)) {
+                // One check per waiter still uncovered, not one per idle connection.
+                if (incoming() >= waiters.size())
+                    break;
                 check(*e);
                 continue;
             }
