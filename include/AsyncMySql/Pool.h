@@ -24,7 +24,7 @@ struct PoolOptions
     int maxSize = 10;          //!< most connections at once, counting those being opened; 0 = unlimited
     //! A connection older than this is closed instead of being handed out again; -1 = never.
     std::chrono::seconds poolRecycle{-1};
-    //! A waiting acquire() fails with OperationalError (SQLSTATE HYT00) after this; 0 = no limit.
+    //! A waiting acquire() fails with OperationalError (2000, SQLSTATE HYT00) after this; 0 = no limit.
     std::chrono::milliseconds acquireTimeout{30000};
     /*! A free connection idle at least this long is pinged before it is handed out, and
         replaced if the ping fails (the server's wait_timeout, a restart, a KILL); 0 = always,
@@ -96,8 +96,9 @@ private:
     change (a burst of changes gives one signal). Futures finish from a queued call too, so a
     continuation without a context object may call acquire() again.
 
-    Every connection the pool closes, closes with COM_QUIT, except those terminate() closes
-    while lent out and those found broken.
+    The pool closes its connections with COM_QUIT, except those found broken, those released
+    with commands pending, those terminate() closes while lent out, and all of them when the
+    pool is destroyed without close() and waitClosed().
 */
 class ASYNCMYSQL_EXPORT Pool : public QObject
 {
