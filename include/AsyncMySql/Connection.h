@@ -66,6 +66,11 @@ public:
     //! Sends COM_QUIT after the pending commands, then closes.
     QFuture<void> ensureClosed();
 
+    /*! COM_RESET_CONNECTION: rolls back the transaction and drops temporary tables, user and
+        session variables and locks without reconnecting, then sets the session up again as
+        open() did (database, charset, sql_mode, init_command, autocommit). */
+    QFuture<void> resetConnection();
+
     QFuture<void> setAutocommit(bool on);
     QFuture<void> begin();
     QFuture<void> commit();

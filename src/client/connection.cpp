@@ -76,7 +76,7 @@ QByteArray clientVersion() { return QByteArrayLiteral("0.1.0"); }
 } // namespace
 
 ConnectionPrivate::ConnectionPrivate(Connection *qq, const ConnectOptions &opts)
-    : q(qq), givenOptions(opts), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
+    : q(qq), givenOptions(opts), baseOptions(opts), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
 {
     connectTimer.setSingleShot(true);
     QObject::connect(&connectTimer, &QTimer::timeout, q, [this] { onConnectTimeout(); });
@@ -172,7 +172,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         break;
     }
     // Read on every open: a reconnect sees the file as it is now.
-    options = applyOptionFile(givenOptions);
+    baseOptions = applyOptionFile(givenOptions);
+    options = baseOptions;
+    for (const auto &change : std::as_const(sessionChanges))
+        change(options);
     ErrorInfo error;
     if (!applyCharset(options.charset, &error)) {
         defer([done, error] { done(&error); });
@@ -616,11 +619,7 @@ void ConnectionPrivate::authenticated()
     startCompression(negotiated);
 
     // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit.
-    QStringList setup;
-    if (!options.sqlMode.isEmpty())
-        setup << QStringLiteral("SET sql_mode=%1").arg(q->escape(options.sqlMode));
-    if (!options.initCommand.isEmpty())
-        setup << options.initCommand;
+    QStringList setup = sessionStatements();
     if (options.autocommit != bool(status & ServerStatus::Autocommit))
         setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(options.autocommit ? 1 : 0);
     if (setup.isEmpty()) {
@@ -820,8 +819,7 @@ void ConnectionPrivate::logQuery(QByteArrayView sql)
 
 void ConnectionPrivate::rememberSession(const std::function<void(ConnectOptions &)> &change)
 {
-    // Both: the options in effect now, and those the next open() starts from.
-    change(givenOptions);
+    sessionChanges.append(change);
     change(options);
 }
 
@@ -844,6 +842,59 @@ CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bo
     cmd->done = [done, sink = cmd->sink](const ErrorInfo *error) { done(error, sink->results); };
     enqueue(cmd);
     return cmd;
+}
+
+QStringList ConnectionPrivate::sessionStatements() const
+{
+    QStringList statements;
+    if (!options.sqlMode.isEmpty())
+        statements << QStringLiteral("SET sql_mode=%1").arg(q->escape(options.sqlMode));
+    if (!options.initCommand.isEmpty())
+        statements << options.initCommand;
+    return statements;
+}
+
+void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done)
+{
+    // COM_RESET_CONNECTION also sets the character set and autocommit back to the server's
+    // defaults and may keep a database chosen with USE, so the session is set up again the way
+    // open() did it. All of it is pipelined: one round trip. The first failure is reported
+    // once the last command has answered, so the connection is in step again by then.
+    struct Progress
+    {
+        int pending = 0;
+        std::optional<ErrorInfo> error;
+        std::function<void(const ErrorInfo *)> done;
+    };
+    auto progress = std::make_shared<Progress>();
+    progress->done = std::move(done);
+    // Back to the session as configured: what selectDb() & co. changed is forgotten.
+    sessionChanges.clear();
+    options = baseOptions;
+    auto step = [progress](const ErrorInfo *error) {
+        if (error && !progress->error)
+            progress->error = *error;
+        if (--progress->pending == 0)
+            progress->done(progress->error ? &*progress->error : nullptr);
+    };
+    QList<CommandPtr> steps;
+    steps << simpleCommand(Command::ResetConnection, {}, step);
+    if (!options.database.isEmpty()) {
+        steps << simpleCommand(Command::InitDb, encodeText(options.database, encoding), step);
+        database = options.database;
+    }
+    // Client-side at once: the commands queued after these are encoded in this charset.
+    applyCharset(options.charset, nullptr);
+    QStringList statements{QStringLiteral("SET NAMES %1").arg(charset)};
+    statements << sessionStatements() << QStringLiteral("SET AUTOCOMMIT = %1").arg(options.autocommit ? 1 : 0);
+    for (const QString &sql : std::as_const(statements)) {
+        const QByteArray bytes = encodeText(sql, encoding);
+        logQuery(bytes);
+        steps << queryCommand(bytes, false, step);
+    }
+    progress->pending = int(steps.size());
+    for (const CommandPtr &cmd : std::as_const(steps))
+        enqueue(cmd);
 }
 
 QFuture<void> ConnectionPrivate::statement(const QString &sql)
@@ -980,6 +1031,18 @@ QFuture<void> Connection::ensureClosed()
     QTimer::singleShot(5000, this, [this, quit] {
         if (!d->commands.empty() && std::find(d->commands.begin(), d->commands.end(), quit) != d->commands.end())
             close();
+    });
+    return promise->future();
+}
+
+QFuture<void> Connection::resetConnection()
+{
+    auto promise = startedPromise<void>();
+    d->resetSession([promise](const ErrorInfo *error) {
+        if (error)
+            failPromise(*promise, *error);
+        else
+            promise->finish();
     });
     return promise->future();
 }

@@ -125,7 +125,8 @@ public:
             QTimer::singleShot(timeout, watcher, [stop, timeout] { stop(timeoutError(timeout)); });
         watcher->setFuture(future);
     }
-    //! A session setting the user changed (selectDb, setCharset...): a reconnect restores it.
+    //! A session setting the user changed (selectDb, setCharset...): a reconnect restores it,
+    //! resetSession() forgets it.
     void rememberSession(const std::function<void(ConnectOptions &)> &change);
     static ErrorInfo cancelledError();
     static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
@@ -134,6 +135,12 @@ public:
     SqlWriter sqlWriter() const;
     //! A command that only needs OK (SET ..., COMMIT, ...): finishes \a promise.
     QFuture<void> statement(const QString &sql);
+    //! What every new session runs after authentication: sql_mode, init_command.
+    QStringList sessionStatements() const;
+    //! COM_RESET_CONNECTION, then the session set up again from the options (Connection::resetConnection).
+    void resetSession(std::function<void(const ErrorInfo *)> done);
+    //! Connected, with no command queued or in flight: it may change hands.
+    bool isIdle() const { return state == Connection::State::Connected && commands.empty(); }
 
     // --- connection lifecycle ----------------------------------------------------------------
     void open(std::function<void(const ErrorInfo *)> done);
@@ -160,7 +167,9 @@ public:
 
     Connection *q;
     ConnectOptions givenOptions; //!< as the user gave them
-    ConnectOptions options;      //!< in effect: givenOptions plus the option file's settings
+    ConnectOptions baseOptions;  //!< givenOptions plus the option file's settings
+    ConnectOptions options;      //!< in effect: baseOptions plus sessionChanges
+    QList<std::function<void(ConnectOptions &)>> sessionChanges;
     Connection::State state = Connection::State::Closed;
     Transport *transport = nullptr;
     Protocol::PacketReader reader;

@@ -6,4 +6,5 @@ Q_LOGGING_CATEGORY(lcConnection, "asyncmysql.connection", QtWarningMsg)
 // Info by default: echo=true is an explicit request to see the statements.
 Q_LOGGING_CATEGORY(lcQuery, "asyncmysql.query", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProtocol, "asyncmysql.protocol", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcPool, "asyncmysql.pool", QtWarningMsg)
 } // namespace AsyncMySql
