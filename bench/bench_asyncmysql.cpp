@@ -9,6 +9,12 @@
 //                    one's future has finished.
 //   point_pipelined  (not a peer workload) the same lookups, all issued at once on the one
 //                    connection through Connection::query(); the library pipelines them.
+//   concurrent       the same lookups, 64 in flight over a Pool of 8 connections, each one
+//                    acquire() -> query() -> release, as aiomysql's `async with pool.acquire()`.
+//   read_stream      (not a peer workload) read through a streaming cursor (SSCursor),
+//                    fetchMany(5000) batches; same checksum as read.
+//   stream_memory,   (not peer workloads) 1,000,000 rows of ~110 bytes from MariaDB's sequence
+//   buffered_memory  engine, streamed / buffered; the JSON line adds the process's peak RSS.
 //
 // Everything runs on one QCoreApplication event loop: each step is a QFuture continuation,
 // nothing blocks and there are no threads. Connecting is never timed. Configuration comes from
@@ -18,6 +24,7 @@
 #include <AsyncMySql/AsyncMySql.h>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QFile>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFuture>
 #include <QtCore/QHash>
@@ -47,6 +54,7 @@ constexpr char ClientName[] = "qt6-asyncmysql";
 const QString ReadSql = QStringLiteral("SELECT * FROM bench.rows");
 const QString PointSql = QStringLiteral("SELECT id, name FROM bench.rows WHERE id = %s");
 const QString MaxIdSql = QStringLiteral("SELECT MAX(id) FROM bench.rows");
+const QString MillionSql = QStringLiteral("SELECT seq, REPEAT('x', 100) FROM seq_1_to_1000000");
 
 // --- configuration ---------------------------------------------------------------------------
 
@@ -119,12 +127,26 @@ double median(std::vector<double> t)
     return t.size() % 2 ? t[m] : (t[m - 1] + t[m]) / 2;
 }
 
-void report(const char *workload, long n, int runs, double seconds, qint64 checksum)
+//! A field of /proc/self/status in MiB (VmRSS, VmHWM), or -1.
+double procStatusMiB(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray key = QByteArray(field) + ':';
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith(key))
+            return line.mid(key.size()).trimmed().split(' ').value(0).toDouble() / 1024.0;
+    }
+    return -1;
+}
+
+void report(const char *workload, long n, int runs, double seconds, qint64 checksum, const char *extra = "")
 {
     std::printf("{\"client\":\"%s\",\"version\":\"%s\",\"workload\":\"%s\",\"n\":%ld,"
-                "\"runs\":%d,\"seconds\":%.6f,\"per_second\":%.1f,\"checksum\":%lld}\n",
+                "\"runs\":%d,\"seconds\":%.6f,\"per_second\":%.1f,\"checksum\":%lld%s}\n",
                 ClientName, ASYNCMYSQL_BENCH_VERSION, workload, n, runs, seconds, double(n) / seconds,
-                static_cast<long long>(checksum));
+                static_cast<long long>(checksum), extra);
     std::fflush(stdout);
 }
 
@@ -179,6 +201,7 @@ struct Bench
 {
     Config config;
     Connection *connection = nullptr;
+    Pool *pool = nullptr;         //!< concurrent: 8 connections
     Cursor *cursor = nullptr; //!< one buffered cursor, reused like the Python peers' cursor
     qint64 maxId = 0;
     //! Checksum of each family ("read", "point") seen so far: every workload of a family must
@@ -291,6 +314,94 @@ QFuture<RunResult> pointPipelined(Bench &b, long from, long to)
     return f;
 }
 
+//! Lookups from..to-1, 64 in flight, each on a connection acquired from the pool of 8.
+QFuture<RunResult> pointConcurrent(Bench &b, long from, long to)
+{
+    constexpr int InFlight = 64;
+    struct State
+    {
+        QPromise<RunResult> promise;
+        Pool *pool = nullptr;
+        qint64 maxId = 0;
+        long next = 0, end = 0, left = 0;
+        qint64 sum = 0;
+    };
+    auto s = std::make_shared<State>();
+    s->pool = b.pool;
+    s->maxId = b.maxId;
+    s->next = from;
+    s->end = to;
+    s->left = to - from;
+    s->promise.start();
+    QFuture<RunResult> f = s->promise.future();
+    if (s->left <= 0) {
+        s->promise.addResult(RunResult{});
+        s->promise.finish();
+        return f;
+    }
+    // One "task" of aiomysql's 64: acquire, query, release, take the next id.
+    struct Task
+    {
+        static void run(const std::shared_ptr<State> &s)
+        {
+            if (s->next >= s->end)
+                return;
+            const qint64 id = pointId(s->next++, s->maxId);
+            orDie(s->pool->acquire()
+                          .then(context, [id](PooledConnection c) {
+                              return c->query(PointSql, {id}).then(context, [c](const ResultSet &rs) mutable {
+                                  c.release();
+                                  return pointChecksum(rs.rows());
+                              });
+                          })
+                          .unwrap()
+                          .then(context, [s](qint64 sum) {
+                              s->sum += sum;
+                              if (--s->left == 0) {
+                                  s->promise.addResult(RunResult{s->end, s->sum});
+                                  s->promise.finish();
+                                  return;
+                              }
+                              run(s);
+                          }),
+                  "concurrent");
+        }
+    };
+    for (int i = 0; i < InFlight; ++i)
+        Task::run(s);
+    return f.then(context, [from](RunResult r) {
+        r.n -= from;
+        return r;
+    });
+}
+
+//! read through a streaming cursor, in batches of 5000.
+QFuture<RunResult> readStreamOnce(Bench &b, const QString &sql, qint64 (*checksum)(const Row &))
+{
+    Cursor *cur = b.connection->cursor(CursorType::Streaming);
+    auto result = std::make_shared<RunResult>();
+    auto batch = std::make_shared<std::function<QFuture<void>()>>();
+    *batch = [cur, result, checksum, weak = std::weak_ptr<std::function<QFuture<void>()>>(batch)] {
+        return cur->fetchMany(5000).then(context, [cur, result, checksum, weak](const QList<Row> &rows) {
+            for (const Row &row : rows)
+                result->checksum += checksum(row);
+            result->n += long(rows.size());
+            if (rows.isEmpty())
+                return QtFuture::makeReadyFuture();
+            return (*weak.lock())();
+        }).unwrap();
+    };
+    return cur->execute(sql)
+            .then(context, [batch](qint64) { return (*batch)(); })
+            .unwrap()
+            .then(context, [cur, result, batch] {
+                cur->deleteLater();
+                return *result;
+            });
+}
+
+qint64 seqChecksum(const Row &row) { return row.value(0).toLongLong() + row.value(1).toString().size(); }
+
 // --- timing ----------------------------------------------------------------------------------
 
 /*!
@@ -349,19 +460,72 @@ QFuture<void> benchPoint(Bench &b) { return measurePoint(b, "point", pointSequen
 
 QFuture<void> benchPointPipelined(Bench &b) { return measurePoint(b, "point_pipelined", pointPipelined); }
 
+QFuture<void> benchConcurrent(Bench &b)
+{
+    PoolOptions o;
+    o.connection = b.config.connect;
+    o.minSize = 8; // the warm-up opens all 8 before timing, as the peers do
+    o.maxSize = 8;
+    Bench *bp = &b;
+    return Pool::create(o, context)
+            .then(context, [bp](Pool *pool) {
+                bp->pool = pool;
+                return measurePoint(*bp, "concurrent", pointConcurrent);
+            })
+            .unwrap()
+            .then(context, [bp] {
+                bp->pool->close();
+                return bp->pool->waitClosed();
+            })
+            .unwrap();
+}
+
+QFuture<void> benchReadStream(Bench &b)
+{
+    Bench *bp = &b;
+    return measure(b, "read_stream", "read", b.config.readRuns, [bp] { return readStreamOnce(*bp, ReadSql, readChecksum); });
+}
+
+//! One run over the million rows, streamed or buffered, with the peak RSS it left.
+QFuture<void> benchMemory(Bench &b, const char *workload, bool streamed)
+{
+    const double before = procStatusMiB("VmRSS");
+    const double t0 = now();
+    QFuture<RunResult> run = streamed ? readStreamOnce(b, MillionSql, seqChecksum)
+                                      : b.connection->query(MillionSql).then(context, [](const ResultSet &rs) {
+                                            RunResult r;
+                                            for (const Row &row : rs.rows())
+                                                r.checksum += seqChecksum(row);
+                                            r.n = long(rs.size());
+                                            return r;
+                                        });
+    return run.then(context, [workload, before, t0](const RunResult &r) {
+        const QByteArray extra = QStringLiteral(",\"rss_before_mb\":%1,\"peak_rss_mb\":%2")
+                                         .arg(before, 0, 'f', 1).arg(procStatusMiB("VmHWM"), 0, 'f', 1).toLatin1();
+        report(workload, r.n, 1, now() - t0, r.checksum, extra.constData());
+    });
+}
+
+QFuture<void> benchStreamMemory(Bench &b) { return benchMemory(b, "stream_memory", true); }
+QFuture<void> benchBufferedMemory(Bench &b) { return benchMemory(b, "buffered_memory", false); }
+
 struct Workload
 {
     const char *name;
     QFuture<void> (*run)(Bench &);
 };
 
-// In this order, each one after the previous finished. Still missing (the library has no
-// prepared statements and no Pool yet): point_prepared (the same lookups through one server-side
-// prepared statement) and concurrent (the same lookups, 64 in flight over a pool of 8).
+// In this order, each one after the previous finished (stream_memory before buffered_memory:
+// the peak RSS only grows). Still missing, because the library has no prepared statements:
+// point_prepared (the same lookups through one server-side prepared statement).
 const Workload workloads[] = {
     {"read", benchRead},
     {"point", benchPoint},
     {"point_pipelined", benchPointPipelined},
+    {"concurrent", benchConcurrent},
+    {"read_stream", benchReadStream},
+    {"stream_memory", benchStreamMemory},
+    {"buffered_memory", benchBufferedMemory},
 };
 
 } // namespace

@@ -406,6 +406,7 @@ void ConnectionPrivate::onReadyRead()
             continue;
         }
         commands.pop_front();
+        cmd->replied = true;
         if (!commands.empty() && commands.front()->written)
             expectReplyOf(*commands.front());
         if (const OkPacket *ok = cmd->exchange->lastOk())
@@ -727,16 +728,19 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
     }
     // A streaming result still being read would hold this command up for as long as its
     // cursor takes to fetch: the rest of it is read and dropped (as PyMySQL's SSCursor does).
-    for (const CommandPtr &earlier : commands) {
-        if (earlier->stream && !earlier->stream->isDraining()) {
-            earlier->stream->drain();
-            if (earlier->stream->changed)
-                earlier->stream->changed();
-            resumeReading();
-        }
+    if (const CommandPtr earlier = std::exchange(liveStream, {}).lock(); earlier && !earlier->replied) {
+        earlier->stream->drain();
+        if (earlier->stream->changed)
+            earlier->stream->changed();
+        resumeReading();
     }
+    if (cmd->stream)
+        liveStream = cmd;
     commands.push_back(cmd);
-    writePending(); // pipelining: written now, replies are matched in order
+    // Pipelining: written now, replies are matched in order. Those before it are written
+    // already unless something holds writes back; then writePending() catches up later.
+    if (state == Connection::State::Connected && !holdWrites && (!options.localInfile || commands.size() == 1))
+        write(cmd);
 }
 
 CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done)

@@ -49,6 +49,7 @@ struct PendingCommand
     Protocol::QueryExchange *query = nullptr; // exchange, if a COM_QUERY (LOCAL INFILE requests)
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool written = false;
+    bool replied = false;  // its reply is complete
     bool noReply = false; // COM_QUIT
     quint8 replyCompressedSeq = 0; // compressed protocol: the sequence id the reply starts with
 };
@@ -194,6 +195,7 @@ public:
     std::optional<LocalInfile> infile; // being sent
     bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
     bool readingPaused = false; // a streaming cursor's sink is full
+    std::weak_ptr<PendingCommand> liveStream; // the streaming query whose rows are being read
     bool resumeScheduled = false;
     bool killInFlight = false;
     std::weak_ptr<PendingCommand> killTarget;
