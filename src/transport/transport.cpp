@@ -85,6 +85,26 @@ void Transport::open()
 void Transport::write(const QByteArray &bytes)
 {
     m_io->write(bytes);
+    // Qt sends buffered bytes when the socket's write notifier fires, a poll round later: a
+    // query would wait that long before it even leaves. So the first write of a round goes to
+    // the kernel at once, and what follows in the same round (pipelined commands) is sent
+    // together by one posted flush, which runs before the event loop polls again.
+    if (m_flushScheduled)
+        return;
+    m_flushScheduled = true;
+    flushNow();
+    QMetaObject::invokeMethod(this, [this] {
+        m_flushScheduled = false;
+        flushNow();
+    }, Qt::QueuedConnection);
+}
+
+void Transport::flushNow()
+{
+    if (m_tcp)
+        m_tcp->flush();
+    else
+        m_local->flush();
 }
 
 void Transport::setReadPaused(bool paused)

@@ -50,12 +50,14 @@ Q_SIGNALS:
 
 private:
     void onSocketError(int code, const QString &what);
+    void flushNow();
 
     ConnectOptions m_options;
     QSslSocket *m_tcp = nullptr;
     QLocalSocket *m_local = nullptr;
     QIODevice *m_io = nullptr;
     bool m_reported = false;
+    bool m_flushScheduled = false;
 };
 
 } // namespace AsyncMySql
