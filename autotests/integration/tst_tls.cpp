@@ -6,9 +6,12 @@
 #include "../fault/fakeserver.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QSocketNotifier>
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QSslSocket>
+
+#include <sys/socket.h>
 
 using namespace AsyncMySql;
 
@@ -51,26 +54,40 @@ public:
 protected:
     void incomingConnection(qintptr fd) override
     {
+        // The plain part with the socket itself: Qt's sockets read everything that arrived,
+        // and the TLS ClientHello the client sends right behind its SSLRequest must stay in
+        // the kernel for QSslSocket's handshake to find.
+        const QByteArray hs = FakeServer::frame(0, handshakeOfferingTls());
+        if (::send(int(fd), hs.constData(), size_t(hs.size()), 0) != hs.size())
+            return;
+        auto *notifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+        connect(notifier, &QSocketNotifier::activated, this, [this, fd, notifier] {
+            char request[4 + 32]; // the SSLRequest: header + 32-byte payload
+            if (::recv(int(fd), request, sizeof request, MSG_PEEK) < qsizetype(sizeof request))
+                return; // not all of it yet
+            if (::recv(int(fd), request, sizeof request, 0) != sizeof request || request[3] != 1)
+                return;
+            notifier->deleteLater();
+            startTls(fd);
+        });
+    }
+
+    void startTls(qintptr fd)
+    {
         auto *s = new QSslSocket(this);
         s->setSocketDescriptor(fd);
         s->setSslConfiguration(m_config);
-        s->write(FakeServer::frame(0, handshakeOfferingTls()));
         connect(s, &QSslSocket::readyRead, this, [this, s] {
             m_buffer += s->readAll();
-            while (m_buffer.size() >= 4) {
-                const qsizetype n = quint8(m_buffer[0]) | (quint8(m_buffer[1]) << 8) | (quint8(m_buffer[2]) << 16);
-                if (m_buffer.size() < 4 + n)
-                    return;
-                const quint8 seq = quint8(m_buffer[3]);
-                m_buffer.remove(0, 4 + n);
-                if (seq == 1 && !s->isEncrypted()) { // the SSLRequest
-                    s->startServerEncryption();
-                } else if (seq == 2 && s->isEncrypted()) { // the response, inside TLS
-                    responseReceived = true;
-                    s->write(FakeServer::frame(3, FakeServer::ok()));
-                }
+            if (m_buffer.size() < 4 || m_buffer.size() < 4 + (quint8(m_buffer[0]) | (quint8(m_buffer[1]) << 8)))
+                return;
+            if (quint8(m_buffer[3]) == 2) { // the handshake response, inside TLS
+                responseReceived = true;
+                s->write(FakeServer::frame(3, FakeServer::ok()));
             }
+            m_buffer.clear();
         });
+        s->startServerEncryption();
     }
 
 private:
