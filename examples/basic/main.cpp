@@ -7,23 +7,12 @@
 
 #include <AsyncMySql/AsyncMySql.h>
 
+#include "../common/testserveroptions.h"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTextStream>
 
 using namespace AsyncMySql;
-
-static ConnectOptions optionsFromEnvironment()
-{
-    ConnectOptions o;
-    o.host = qEnvironmentVariable("ASYNCMYSQL_TEST_HOST", QStringLiteral("127.0.0.1"));
-    o.port = quint16(qEnvironmentVariableIntValue("ASYNCMYSQL_TEST_PORT"));
-    if (o.port == 0)
-        o.port = 3306;
-    o.user = qEnvironmentVariable("ASYNCMYSQL_TEST_USER", QStringLiteral("root"));
-    o.password = qEnvironmentVariable("ASYNCMYSQL_TEST_PASSWORD");
-    o.database = qEnvironmentVariable("ASYNCMYSQL_TEST_DB", QStringLiteral("test"));
-    return o;
-}
 
 int main(int argc, char *argv[])
 {
@@ -31,7 +20,7 @@ int main(int argc, char *argv[])
     QTextStream out(stdout);
     const QStringList args = app.arguments();
     const ConnectOptions options = args.size() > 1 ? ConnectOptions::fromUrl(QUrl(args.at(1)))
-                                                   : optionsFromEnvironment();
+                                                   : testServerOptions();
 
     auto *conn = new Connection(options, &app);
     Cursor *cur = conn->cursor();

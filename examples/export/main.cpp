@@ -10,6 +10,8 @@
 
 #include <AsyncMySql/AsyncMySql.h>
 
+#include "../common/testserveroptions.h"
+
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
@@ -23,19 +25,6 @@
 using namespace AsyncMySql;
 
 namespace {
-
-ConnectOptions optionsFromEnvironment()
-{
-    ConnectOptions o;
-    o.host = qEnvironmentVariable("ASYNCMYSQL_TEST_HOST", QStringLiteral("127.0.0.1"));
-    o.port = quint16(qEnvironmentVariableIntValue("ASYNCMYSQL_TEST_PORT"));
-    if (o.port == 0)
-        o.port = 3306;
-    o.user = qEnvironmentVariable("ASYNCMYSQL_TEST_USER", QStringLiteral("root"));
-    o.password = qEnvironmentVariable("ASYNCMYSQL_TEST_PASSWORD");
-    o.database = qEnvironmentVariable("ASYNCMYSQL_TEST_DB");
-    return o;
-}
 
 //! One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; NULL is empty.
 QByteArray csvField(const QVariant &value)
@@ -102,7 +91,7 @@ int main(int argc, char *argv[])
     cli.process(app);
 
     ConnectOptions options = cli.isSet(QStringLiteral("url")) ? ConnectOptions::fromUrl(QUrl(cli.value(QStringLiteral("url"))))
-                                                              : optionsFromEnvironment();
+                                                              : testServerOptions();
     options.cursorType = CursorType::Streaming;
     auto *conn = new Connection(options, &app);
     QString sql = QStringLiteral("SELECT seq AS id, MD5(seq) AS digest, IF(seq % 7 = 0, NULL, CONCAT('row \"', seq, '\", ok')) "

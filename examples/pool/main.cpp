@@ -9,23 +9,12 @@
 
 #include <AsyncMySql/AsyncMySql.h>
 
+#include "../common/testserveroptions.h"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTextStream>
 
 using namespace AsyncMySql;
-
-static ConnectOptions optionsFromEnvironment()
-{
-    ConnectOptions o;
-    o.host = qEnvironmentVariable("ASYNCMYSQL_TEST_HOST", QStringLiteral("127.0.0.1"));
-    o.port = quint16(qEnvironmentVariableIntValue("ASYNCMYSQL_TEST_PORT"));
-    if (o.port == 0)
-        o.port = 3306;
-    o.user = qEnvironmentVariable("ASYNCMYSQL_TEST_USER", QStringLiteral("root"));
-    o.password = qEnvironmentVariable("ASYNCMYSQL_TEST_PASSWORD");
-    o.database = qEnvironmentVariable("ASYNCMYSQL_TEST_DB", QStringLiteral("mysql"));
-    return o;
-}
 
 //! `async with pool.acquire() as conn: await conn.query(...)`: the continuation keeps a copy
 //! of the handle, so the connection goes back to the pool when the answer is in.
@@ -50,7 +39,7 @@ int main(int argc, char *argv[])
     QTextStream out(stdout);
     const QStringList args = app.arguments();
     PoolOptions options;
-    options.connection = args.size() > 1 ? ConnectOptions::fromUrl(QUrl(args.at(1))) : optionsFromEnvironment();
+    options.connection = args.size() > 1 ? ConnectOptions::fromUrl(QUrl(args.at(1))) : testServerOptions();
     options.minSize = 1;
     options.maxSize = 2;
 

@@ -955,12 +955,7 @@ QFuture<Connection *> Connection::connect(const ConnectOptions &options, QObject
 QFuture<void> Connection::open()
 {
     auto promise = startedPromise<void>();
-    d->open([promise](const ErrorInfo *error) {
-        if (error)
-            failPromise(*promise, *error);
-        else
-            promise->finish();
-    });
+    d->open(finishing(promise));
     return promise->future();
 }
 
@@ -995,12 +990,7 @@ QFuture<void> Connection::ping(bool reconnect)
 {
     auto promise = startedPromise<void>();
     auto sendPing = [this, promise] {
-        d->enqueue(d->simpleCommand(Command::Ping, {}, [promise](const ErrorInfo *error) {
-            if (error)
-                failPromise(*promise, *error);
-            else
-                promise->finish();
-        }));
+        d->enqueue(d->simpleCommand(Command::Ping, {}, finishing(promise)));
     };
     if (d->state == State::Closed && reconnect) {
         d->open([promise, sendPing](const ErrorInfo *error) {
@@ -1048,12 +1038,7 @@ QFuture<void> Connection::ensureClosed()
 QFuture<void> Connection::resetConnection()
 {
     auto promise = startedPromise<void>();
-    d->resetSession([promise](const ErrorInfo *error) {
-        if (error)
-            failPromise(*promise, *error);
-        else
-            promise->finish();
-    });
+    d->resetSession(finishing(promise));
     return promise->future();
 }
 

@@ -42,6 +42,17 @@ void failPromise(QPromise<T> &promise, const ErrorInfo &error)
 }
 
 //! A future that has already failed with \a error.
+//! A completion callback that finishes \a promise, with the error if there is one.
+inline auto finishing(std::shared_ptr<QPromise<void>> promise)
+{
+    return [promise = std::move(promise)](const ErrorInfo *error) {
+        if (error)
+            failPromise(*promise, *error);
+        else
+            promise->finish();
+    };
+}
+
 template<typename T>
 QFuture<T> failedFuture(const ErrorInfo &error)
 {
