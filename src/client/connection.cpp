@@ -9,8 +9,6 @@
 #include "../protocol/constants.h"
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QFileInfo>
-#include <QtCore/QScopedValueRollback>
 #include <QtCore/QSysInfo>
 
 namespace AsyncMySql {
@@ -430,59 +428,6 @@ void ConnectionPrivate::onReadyRead()
     }
 }
 
-void ConnectionPrivate::startLocalInfile(const CommandPtr &cmd, const QByteArray &requestedName)
-{
-    const QString path = decodeText(requestedName, encoding);
-    auto file = std::make_unique<QFile>(path);
-    if (!options.localInfileDirectory.isEmpty()) {
-        // Canonical paths: neither "../" nor a symlink leads out of the directory.
-        const QString dir = QFileInfo(options.localInfileDirectory).canonicalFilePath();
-        const QString canonical = QFileInfo(path).canonicalFilePath();
-        if (dir.isEmpty() || !canonical.startsWith(dir + QLatin1Char('/')))
-            cmd->localError = ErrorInfo::operational(2068, QStringLiteral("LOAD DATA LOCAL INFILE of '%1' rejected: "
-                                                                          "only files in '%2' may be sent")
-                                                                   .arg(path, options.localInfileDirectory));
-    }
-    if (!cmd->localError && !file->open(QIODevice::ReadOnly))
-        cmd->localError = ErrorInfo::operational(1017, QStringLiteral("Can't read file '%1' for LOAD DATA LOCAL INFILE: %2")
-                                                               .arg(path, file->errorString()));
-    if (cmd->localError) {
-        // The server waits for the file: the empty packet ends it with nothing loaded.
-        QByteArray out;
-        cmd->query->appendFileData(out, {});
-        writeReplyPackets(out);
-        return;
-    }
-    qCDebug(lcConnection) << "sending LOCAL INFILE" << path << file->size() << "bytes";
-    infile = LocalInfile{cmd, std::move(file)};
-    pumpLocalInfile();
-}
-
-void ConnectionPrivate::pumpLocalInfile()
-{
-    // Chunks well below a packet's 16 MiB, and never much more than a chunk queued in the
-    // socket, so that a large file streams through a small buffer.
-    constexpr qint64 ChunkSize = 256 * 1024;
-    // A write may flush and report bytesWritten at once, which calls us again: the loop
-    // below goes on instead (and the compressed sequence ids stay in order).
-    if (pumpingInfile)
-        return;
-    const QScopedValueRollback guard(pumpingInfile, true);
-    while (infile && transport && transport->bytesToWrite() < 2 * ChunkSize) {
-        const QByteArray chunk = infile->file->read(ChunkSize);
-        QByteArray out;
-        infile->command->query->appendFileData(out, chunk);
-        if (chunk.isEmpty()) {
-            if (infile->file->error() != QFileDevice::NoError)
-                infile->command->localError = ErrorInfo::operational(
-                        1017, QStringLiteral("Reading '%1' for LOAD DATA LOCAL INFILE failed: %2 (what was read "
-                                             "before is loaded)").arg(infile->file->fileName(), infile->file->errorString()));
-            infile.reset();
-        }
-        writeReplyPackets(out);
-    }
-}
-
 void ConnectionPrivate::unsolicited(const Packet &packet)
 {
     // A server about to close an idle session says why first: ERR 1927 "Connection was
@@ -506,81 +451,6 @@ void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error)
         defer([done, e = *error] { done(&e); });
     else
         defer([done] { done(nullptr); });
-}
-
-void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
-{
-    const auto it = std::find(commands.begin(), commands.end(), cmd);
-    if (it == commands.end())
-        return; // its reply is complete
-    if (!cmd->written) {
-        commands.erase(it);
-        complete(cmd, &error);
-        return;
-    }
-    // Written: the reply must still be read (replies are matched in order), then dropped.
-    complete(cmd, &error);
-    // Interrupt it if the server is running it now. Not if commands were written behind it:
-    // the KILL could land after it ended and hit one of them instead.
-    const bool running = it == commands.begin();
-    const auto next = std::next(it);
-    const bool last = next == commands.end() || !(*next)->written;
-    if (running && last && !killInFlight)
-        killQuery(cmd);
-}
-
-void ConnectionPrivate::killQuery(const CommandPtr &cmd)
-{
-    killInFlight = true;
-    holdWrites = true; // nothing new may start on the server until the KILL has landed
-    killTarget = cmd;
-    ConnectOptions side = options;
-    side.readDefaultFile.clear(); // options are in effect already
-    side.initCommand.clear();
-    side.sqlMode.clear();
-    side.autocommit = true;
-    side.echo = false;
-    auto *killer = new Connection(side, q);
-    const quint32 victim = threadId;
-    qCDebug(lcConnection) << "interrupting the query of thread" << victim;
-    killer->open()
-            .then(killer, [killer, victim] { return killer->query(QStringLiteral("KILL QUERY %1").arg(victim)); })
-            .unwrap()
-            .then(q, [this, killer](const ResultSet &) {
-                killer->ensureClosed().then(killer, [killer] { killer->deleteLater(); });
-                killFinished(nullptr);
-            })
-            .onFailed(q, [this, killer](const Error &e) {
-                killer->deleteLater();
-                const ErrorInfo why = ErrorInfo::operational(
-                        ClientError::ServerLost, QStringLiteral("Could not interrupt the cancelled query (%1); "
-                                                                "the connection is closed").arg(e.message()),
-                        QStringLiteral("HY000"));
-                killFinished(&why);
-            });
-}
-
-void ConnectionPrivate::killFinished(const ErrorInfo *error)
-{
-    if (!killInFlight)
-        return; // the connection was closed meanwhile
-    killInFlight = false;
-    if (error) {
-        // The server goes on running it: rather than leave a connection that is busy for who
-        // knows how long, end it.
-        fatal(*error);
-        return;
-    }
-    releaseWrites();
-}
-
-void ConnectionPrivate::releaseWrites()
-{
-    const CommandPtr target = killTarget.lock();
-    if (killInFlight || (target && std::find(commands.begin(), commands.end(), target) != commands.end()))
-        return;
-    holdWrites = false;
-    writePending();
 }
 
 void ConnectionPrivate::writePending()
@@ -831,17 +701,6 @@ void ConnectionPrivate::rememberSession(const std::function<void(ConnectOptions 
 {
     sessionChanges.append(change);
     change(options);
-}
-
-ErrorInfo ConnectionPrivate::cancelledError()
-{
-    return ErrorInfo::operational(1317, QStringLiteral("Query execution was interrupted: cancelled"), QStringLiteral("70100"));
-}
-
-ErrorInfo ConnectionPrivate::timeoutError(std::chrono::milliseconds timeout)
-{
-    return ErrorInfo::operational(3024, QStringLiteral("Query execution was interrupted: no result within %1 ms")
-                                                .arg(timeout.count()));
 }
 
 CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)

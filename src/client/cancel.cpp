@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// Cancelled and timed-out commands: finished at once, their replies drained, the statement the
+// server runs interrupted with KILL QUERY from a side connection.
+#include "connection_p.h"
+#include "logging_p.h"
+
+#include "../protocol/constants.h"
+
+namespace AsyncMySql {
+
+using namespace Protocol;
+
+ErrorInfo ConnectionPrivate::cancelledError()
+{
+    return ErrorInfo::operational(1317, QStringLiteral("Query execution was interrupted: cancelled"), QStringLiteral("70100"));
+}
+
+ErrorInfo ConnectionPrivate::timeoutError(std::chrono::milliseconds timeout)
+{
+    return ErrorInfo::operational(3024, QStringLiteral("Query execution was interrupted: no result within %1 ms")
+                                                .arg(timeout.count()));
+}
+
+void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
+{
+    const auto it = std::find(commands.begin(), commands.end(), cmd);
+    if (it == commands.end())
+        return; // its reply is complete
+    if (!cmd->written) {
+        commands.erase(it);
+        complete(cmd, &error);
+        return;
+    }
+    // Written: the reply must still be read (replies are matched in order), then dropped.
+    complete(cmd, &error);
+    // Interrupt it if the server is running it now. Not if commands were written behind it:
+    // the KILL could land after it ended and hit one of them instead.
+    const bool running = it == commands.begin();
+    const auto next = std::next(it);
+    const bool last = next == commands.end() || !(*next)->written;
+    if (running && last && !killInFlight)
+        killQuery(cmd);
+}
+
+void ConnectionPrivate::killQuery(const CommandPtr &cmd)
+{
+    killInFlight = true;
+    holdWrites = true; // nothing new may start on the server until the KILL has landed
+    killTarget = cmd;
+    ConnectOptions side = options;
+    side.readDefaultFile.clear(); // options are in effect already
+    side.initCommand.clear();
+    side.sqlMode.clear();
+    side.autocommit = true;
+    side.echo = false;
+    auto *killer = new Connection(side, q);
+    const quint32 victim = threadId;
+    qCDebug(lcConnection) << "interrupting the query of thread" << victim;
+    killer->open()
+            .then(killer, [killer, victim] { return killer->query(QStringLiteral("KILL QUERY %1").arg(victim)); })
+            .unwrap()
+            .then(q, [this, killer](const ResultSet &) {
+                killer->ensureClosed().then(killer, [killer] { killer->deleteLater(); });
+                killFinished(nullptr);
+            })
+            .onFailed(q, [this, killer](const Error &e) {
+                killer->deleteLater();
+                const ErrorInfo why = ErrorInfo::operational(
+                        ClientError::ServerLost, QStringLiteral("Could not interrupt the cancelled query (%1); "
+                                                                "the connection is closed").arg(e.message()),
+                        QStringLiteral("HY000"));
+                killFinished(&why);
+            });
+}
+
+void ConnectionPrivate::killFinished(const ErrorInfo *error)
+{
+    if (!killInFlight)
+        return; // the connection was closed meanwhile
+    killInFlight = false;
+    if (error) {
+        // The server goes on running it: rather than leave a connection that is busy for who
+        // knows how long, end it.
+        fatal(*error);
+        return;
+    }
+    releaseWrites();
+}
+
+void ConnectionPrivate::releaseWrites()
+{
+    const CommandPtr target = killTarget.lock();
+    if (killInFlight || (target && std::find(commands.begin(), commands.end(), target) != commands.end()))
+        return;
+    holdWrites = false;
+    writePending();
+}
+
+} // namespace AsyncMySql
