@@ -83,7 +83,9 @@ public:
     int arraySize = 1;
     int warningCount = 0;
     bool closed = false;
-    QString lastExecuted;
+    // Cursor::lastExecuted(), decoded only when asked for: most programs never do.
+    QByteArray lastExecuted;
+    TextEncoding lastEncoding = TextEncoding::Utf8;
     qsizetype maxStatementLength = 1024000; // as PyMySQL: well below every max_allowed_packet
     std::optional<std::chrono::milliseconds> queryTimeout; // unset: the connection's
     std::shared_ptr<CursorStream> stream; // the result of a streaming cursor's execute()
@@ -119,7 +121,8 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
         results.clear();
         select(-1);
         resultIndex = 0; // fetching is allowed now
-        lastExecuted = decodeText(bytes, ConnectionPrivate::get(connection)->encoding);
+        lastExecuted = bytes;
+        lastEncoding = ConnectionPrivate::get(connection)->encoding;
         stream = std::make_shared<CursorStream>(q, connection);
         return stream->start(bytes, isDict(), queryTimeout.value_or(connection->options().queryTimeout));
     }
@@ -190,8 +193,10 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
         }
         ConnectionPrivate *cd = ConnectionPrivate::get(run->connection);
         const QByteArray &sql = run->statements.at(run->next++);
-        if (run->cursor)
-            CursorPrivate::get(run->cursor)->lastExecuted = decodeText(sql, cd->encoding);
+        if (run->cursor) {
+            CursorPrivate::get(run->cursor)->lastExecuted = sql;
+            CursorPrivate::get(run->cursor)->lastEncoding = cd->encoding;
+        }
         const bool dict = run->cursor && CursorPrivate::get(run->cursor)->isDict();
         run->current = cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
             // The cursor may be gone by now: the future still finishes, with the same value.
@@ -568,6 +573,6 @@ std::chrono::milliseconds Cursor::queryTimeout() const
 }
 void Cursor::setQueryTimeout(std::chrono::milliseconds timeout) { d->queryTimeout = timeout; }
 void Cursor::setMaxStatementLength(qsizetype bytes) { d->maxStatementLength = qMax<qsizetype>(1, bytes); }
-QString Cursor::lastExecuted() const { return d->lastExecuted; }
+QString Cursor::lastExecuted() const { return decodeText(d->lastExecuted, d->lastEncoding); }
 
 } // namespace AsyncMySql
