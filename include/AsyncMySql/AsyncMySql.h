@@ -12,3 +12,4 @@
 #include <AsyncMySql/Connection.h>
 #include <AsyncMySql/Cursor.h>
 #include <AsyncMySql/Pool.h>
+#include <AsyncMySql/ResultModel.h>
