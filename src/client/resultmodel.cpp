@@ -511,6 +511,7 @@ bool ResultModel::canFetchMore(const QModelIndex &parent) const
 
 void ResultModel::fetchMore(const QModelIndex &parent)
 {
+    qCDebug(lcModel) << "fetchMore asked; rows" << d->rows.size();
     if (!canFetchMore(parent))
         return;
     // Never inside the caller: a view asks while it handles rowsInserted, and a buffered
