@@ -263,16 +263,17 @@ void ResultModelPrivate::fetch(const JobPtr &run)
 void ResultModelPrivate::received(const JobPtr &run, const QList<Row> &batch, int asked)
 {
     run->fetching = false;
+    // A short batch is the end for both kinds of cursor; rowCount() is no guide, as a
+    // streaming cursor only knows it at the end. Known before the rows go in, so that
+    // canFetchMore() is right for whoever reacts to rowsInserted.
+    run->atEnd = batch.size() < asked;
     if (!batch.isEmpty()) {
         q->beginInsertRows(QModelIndex(), int(rows.size()), int(rows.size() + batch.size() - 1));
         rows.append(batch);
         q->endInsertRows();
         Q_EMIT q->rowCountChanged();
     }
-    // A short batch is the end for both kinds of cursor; rowCount() is no guide, as a
-    // streaming cursor only knows it at the end.
-    if (batch.size() < asked) {
-        run->atEnd = true;
+    if (run->atEnd) {
         run->finish();
         qCDebug(lcModel) << "all" << rows.size() << "rows in";
     }
