@@ -21,7 +21,7 @@ if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] \
 fi
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DASYNCMYSQL_SANITIZE=OFF \
     -DASYNCMYSQL_BUILD_TESTS=OFF -DASYNCMYSQL_BUILD_BENCH=OFF >&2
-cmake --build "$BUILD_DIR" --target qml-browser -j2 >&2
+cmake --build "$BUILD_DIR" --target qml-browser -j2 >&2  # 2 cores on every machine of this project
 
 # 2. Throw-away MariaDB, always stopped on exit (success, failure, Ctrl-C).
 ASYNCMYSQL_TEST_DIR=$(mktemp -d /tmp/asyncmysql-test.XXXXXX)

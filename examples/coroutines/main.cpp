@@ -48,9 +48,7 @@ static QCoro::Task<bool> transfer(Connection *conn, int from, int to, int amount
         co_await conn->query(QStringLiteral("UPDATE coro_accounts SET balance = balance + %s WHERE id = %s"), credit);
         co_await conn->commit();
         committed = true;
-    } catch (const DataError &e) { // the CHECK (balance >= 0) constraint, or an out-of-range value
-        failure.reset(e.clone());
-    } catch (const IntegrityError &e) {
+    } catch (const IntegrityError &e) { // the CHECK (balance >= 0) constraint: SQLSTATE 23000
         failure.reset(e.clone());
     }
     if (failure) {

@@ -17,6 +17,7 @@ ApplicationWindow {
     readonly property alias picker: tablePicker
     readonly property alias filterField: filter
     readonly property alias table: tableView
+    readonly property alias headers: headerView
     readonly property alias errorText: errorLabel
 
     width: 1000
@@ -130,6 +131,19 @@ ApplicationWindow {
             syncView: tableView
             clip: true
             Layout.fillWidth: true
+            delegate: Rectangle {
+                required property var display
+                readonly property string shown: String(display)
+                implicitHeight: 28
+                color: palette.button
+                border.color: palette.mid
+                Text {
+                    anchors.centerIn: parent
+                    text: parent.shown
+                    font.bold: true
+                    color: palette.buttonText
+                }
+            }
         }
 
         TableView {

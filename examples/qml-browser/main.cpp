@@ -5,8 +5,8 @@
 //
 //   qml-browser [--seed ROWS] [--selftest | --screenshot FILE] [mysql://user:password@host:port/db]
 //
-// --seed makes the demo tables (demo_items with ROWS rows, and demo_broken, a view whose
-// table is gone, to show an error). --selftest runs the checks of SelfTest.qml and exits with
+// --seed makes the demo tables (demo_items with ROWS rows, demo_categories, and demo_broken, a
+// view whose table is gone, to show an error). --selftest runs the checks of SelfTest.qml and exits with
 // their result; --screenshot saves the window once rows show, then exits. Without a URL the
 // ASYNCMYSQL_TEST_* variables of scripts/testserver.sh are used.
 
@@ -34,6 +34,8 @@ static QFuture<void> seed(Connection *conn, int rows)
                        "ELT(1 + seq %% 4, 'tools', 'garden', 'kitchen', 'toys'), "
                        "1 + (seq * 7919 %% 10000) / 100, TIMESTAMP'2024-01-01 08:00:00' + INTERVAL seq MINUTE "
                        "FROM seq_1_to_%s"),
+        QStringLiteral("CREATE OR REPLACE TABLE demo_categories AS SELECT category, COUNT(*) AS items, "
+                       "MIN(price) AS cheapest, MAX(price) AS dearest FROM demo_items GROUP BY category"),
         QStringLiteral("CREATE TABLE IF NOT EXISTS demo_gone (x INT)"),
         QStringLiteral("CREATE OR REPLACE VIEW demo_broken AS SELECT x FROM demo_gone"),
         QStringLiteral("DROP TABLE demo_gone"),
