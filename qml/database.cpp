@@ -10,11 +10,12 @@
 #include <QtQml/QQmlEngine>
 #include <QtQml/QQmlInfo>
 
-Q_LOGGING_CATEGORY(lcQml, "asyncmysql.qml", QtWarningMsg)
-
 namespace AsyncMySql {
 
 namespace {
+
+// Its own category: the library's (src/client/logging_p.h) are not exported to this module.
+Q_LOGGING_CATEGORY(lcQml, "asyncmysql.qml", QtWarningMsg)
 
 //! What exec() resolves with, gathered before the connection goes back.
 struct ExecResult
