@@ -16,7 +16,8 @@ packages=(
     build-essential cmake ninja-build pkg-config
     # Qt 6 (core/network + QML for the QML bindings and their quick tests)
     qt6-base-dev qt6-declarative-dev
-    qml6-module-qtquick qml6-module-qttest qml6-module-qtqml-workerscript
+    qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
+    qml6-module-qtquick qml6-module-qttest
     qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-templates qml6-module-qtquick-window
     # TLS, ed25519 auth (libsodium) and protocol compression

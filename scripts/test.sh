@@ -12,8 +12,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BUILD_DIR=${BUILD_DIR:-build-tests}
 
-# 1. Debian packages (no-op when all are installed).
-bash scripts/deps.sh
+# 1. Debian packages (no-op when all are installed); QCoro too, so that the coroutine example
+#    is built and run like every other.
+bash scripts/deps.sh --with-qcoro
 
 # 2. Configure + build: Debug with ASan/UBSan, tests on.
 #    A cache from another generator makes cmake refuse to configure; such a

@@ -203,6 +203,23 @@ private Q_SLOTS:
         QCOMPARE(last.value(0).toString().size(), 32);
     }
 
+    void continuationsOnExecute()
+    {
+        // A continuation without a context runs inside the promise's finish(): once, also on
+        // the error path.
+        Cursor *cur = conn->cursor();
+        int thens = 0, failures = 0;
+        cur->execute(QStringLiteral("SELECT nope FROM no_such_table"))
+                .then([&thens](qint64) { ++thens; })
+                .onFailed([&failures](const Error &) { ++failures; });
+        QTRY_COMPARE(failures, 1);
+        cur->execute(QStringLiteral("SELECT 1")).then([&thens](qint64) { ++thens; });
+        QTRY_COMPARE(thens, 1);
+        QTest::qWait(50);
+        QCOMPARE(failures, 1);
+        delete cur;
+    }
+
     void streamingOverTls()
     {
         ConnectOptions o = streamingOptions();

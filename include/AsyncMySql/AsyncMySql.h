@@ -13,3 +13,4 @@
 #include <AsyncMySql/Connection.h>
 #include <AsyncMySql/Cursor.h>
 #include <AsyncMySql/Pool.h>
+#include <AsyncMySql/ResultModel.h>

@@ -4,6 +4,8 @@
 #include "connection_p.h"
 #include "logging_p.h"
 
+#include <QtCore/QPointer>
+
 #include "../protocol/constants.h"
 
 namespace AsyncMySql {
@@ -56,20 +58,37 @@ void ConnectionPrivate::killQuery(const CommandPtr &cmd)
     auto *killer = new Connection(side, q);
     const quint32 victim = threadId;
     qCDebug(lcConnection) << "interrupting the query of thread" << victim;
+    // Continuations without a context object, guarded by hand: either connection may be
+    // destroyed before they run, and on Qt 6.4 a continuation whose context died asserts. They
+    // run inside a promise's finish(), which the library only ever calls from a queued call.
+    const QPointer<Connection> self = q;
+    const QPointer<Connection> sideConnection = killer;
     killer->open()
-            .then(killer, [killer, victim] { return killer->query(QStringLiteral("KILL QUERY %1").arg(victim)); })
-            .unwrap()
-            .then(q, [this, killer](const ResultSet &) {
-                killer->ensureClosed().then(killer, [killer] { killer->deleteLater(); });
-                killFinished(nullptr);
+            .then([sideConnection, victim] {
+                if (!sideConnection)
+                    return failedFuture<ResultSet>(ErrorInfo::interface(QStringLiteral("Connection destroyed")));
+                return sideConnection->query(QStringLiteral("KILL QUERY %1").arg(victim));
             })
-            .onFailed(q, [this, killer](const Error &e) {
-                killer->deleteLater();
+            .unwrap()
+            .then([self, sideConnection](const ResultSet &) {
+                if (sideConnection) {
+                    sideConnection->ensureClosed().then([sideConnection] {
+                        if (sideConnection)
+                            sideConnection->deleteLater();
+                    });
+                }
+                if (self)
+                    ConnectionPrivate::get(self)->killFinished(nullptr);
+            })
+            .onFailed([self, sideConnection](const Error &e) {
+                if (sideConnection)
+                    sideConnection->deleteLater();
                 const ErrorInfo why = ErrorInfo::operational(
                         ClientError::ServerLost, QStringLiteral("Could not interrupt the cancelled query (%1); "
                                                                 "the connection is closed").arg(e.message()),
                         QStringLiteral("HY000"));
-                killFinished(&why);
+                if (self)
+                    ConnectionPrivate::get(self)->killFinished(&why);
             });
 }
 

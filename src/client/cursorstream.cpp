@@ -48,11 +48,13 @@ QFuture<T> CursorStream::request(Request::Kind kind, qint64 want, std::function<
     auto promise = startedPromise<T>();
     Request r{kind, want, {}, false, false, {}};
     r.done = [promise, fulfil](const ErrorInfo *error, Request &req) {
-        if (error)
+        // Finished once: on Qt 6.4 a second finish() runs the continuations again.
+        if (error) {
             failPromise(*promise, *error);
-        else
+        } else {
             fulfil(*promise, req);
-        promise->finish();
+            promise->finish();
+        }
     };
     m_requests.push_back(std::move(r));
     m_rowsSignalled = false;
@@ -94,8 +96,7 @@ void CursorStream::abandon()
     }
     const ErrorInfo superseded = ErrorInfo::programming(QStringLiteral("The cursor ran another statement or was closed"));
     if (const auto started = std::exchange(m_started, nullptr)) {
-        failPromise(*started, superseded);
-        started->finish();
+        failPromise(*started, superseded); // finishes it too
     }
     for (Request &r : std::exchange(m_requests, {}))
         later([r = std::move(r), superseded]() mutable { r.done(&superseded, r); });
@@ -192,7 +193,6 @@ void CursorStream::pump()
                 if (cursor)
                     Q_EMIT cursor->errorOccurred(*error.make());
                 failPromise(*started, error);
-                started->finish();
             });
         }
     }

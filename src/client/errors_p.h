@@ -41,7 +41,6 @@ void failPromise(QPromise<T> &promise, const ErrorInfo &error)
     promise.finish();
 }
 
-//! A future that has already failed with \a error.
 //! A completion callback that finishes \a promise, with the error if there is one.
 inline auto finishing(std::shared_ptr<QPromise<void>> promise)
 {
@@ -53,6 +52,7 @@ inline auto finishing(std::shared_ptr<QPromise<void>> promise)
     };
 }
 
+//! A future that has already failed with \a error.
 template<typename T>
 QFuture<T> failedFuture(const ErrorInfo &error)
 {

@@ -7,4 +7,5 @@ Q_LOGGING_CATEGORY(lcConnection, "asyncmysql.connection", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcQuery, "asyncmysql.query", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProtocol, "asyncmysql.protocol", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcPool, "asyncmysql.pool", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcModel, "asyncmysql.model", QtWarningMsg)
 } // namespace AsyncMySql

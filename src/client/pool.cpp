@@ -599,8 +599,9 @@ void PoolPrivate::retire(Entry &e, std::function<void()> closed)
     }
     e.state = State::Closing;
     changed();
-    c->ensureClosed().then(q, [this, c, closed = std::move(closed)] {
-        if (destroying)
+    // No context object: on Qt 6.4 a continuation whose context died meanwhile asserts.
+    c->ensureClosed().then([pool = QPointer<Pool>(q), this, c, closed = std::move(closed)] {
+        if (!pool || destroying)
             return;
         remove(c);
         if (closed)
@@ -701,7 +702,10 @@ QFuture<Pool *> Pool::create(const PoolOptions &options, QObject *parent)
             if (pool) {
                 // The connections that did open still say goodbye with COM_QUIT.
                 pool->close();
-                pool->waitClosed().then(pool, [pool] { pool->deleteLater(); });
+                pool->waitClosed().then([pool] {
+                    if (pool)
+                        pool->deleteLater();
+                });
             }
             failPromise(*promise, *error);
             return;
