@@ -27,20 +27,8 @@ cmake --build build --target basic -j2 >&2
 
 # 3. Throw-away MariaDB, always stopped on exit (success, failure, Ctrl-C).
 #    A fresh state dir created here so the trap knows what to stop.
-ASYNCMYSQL_TEST_DIR=$(mktemp -d /tmp/asyncmysql-test.XXXXXX)
-export ASYNCMYSQL_TEST_DIR
-cleanup() {
-    local rc=$?
-    bash "$ROOT/scripts/testserver.sh" stop "$ASYNCMYSQL_TEST_DIR" || true
-    rmdir "$ASYNCMYSQL_TEST_DIR" 2>/dev/null || true  # if start never began
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-# Assign first, eval second: `eval "$(cmd)"` would swallow cmd's failure.
-server_env=$(bash scripts/testserver.sh start)
-eval "$server_env"
+. "$ROOT/scripts/lib/throwaway-server.sh"
+start_throwaway_server
 
 # 4. Run the example with the ASYNCMYSQL_TEST_* variables exported.
 rc=0

@@ -24,19 +24,8 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DASYNCMYSQL_SANI
 cmake --build "$BUILD_DIR" --target qml-browser -j2 >&2  # 2 cores on every machine of this project
 
 # 2. Throw-away MariaDB, always stopped on exit (success, failure, Ctrl-C).
-ASYNCMYSQL_TEST_DIR=$(mktemp -d /tmp/asyncmysql-test.XXXXXX)
-export ASYNCMYSQL_TEST_DIR
-cleanup() {
-    local rc=$?
-    bash "$ROOT/scripts/testserver.sh" stop "$ASYNCMYSQL_TEST_DIR" || true
-    rmdir "$ASYNCMYSQL_TEST_DIR" 2>/dev/null || true  # if start never began
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-server_env=$(bash scripts/testserver.sh start)
-eval "$server_env"
+. "$ROOT/scripts/lib/throwaway-server.sh"
+start_throwaway_server
 
 # 3. The browser seeds demo_items itself, shows it, saves the window and quits.
 mkdir -p "$(dirname "$OUT")"

@@ -30,25 +30,9 @@ cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DASYNCMYSQL_BUILD_TESTS=ON
 cmake --build "$BUILD_DIR" -j2   # 2 cores on every machine of this project
 
-# 3. Throw-away MariaDB. Its state dir is created here, before start, so the
-#    EXIT trap knows what to stop even if we are interrupted half-way through
-#    `start` (testserver.sh also cleans up after its own failed start).
-#    A fresh dir each run: never reuse an ASYNCMYSQL_TEST_DIR from the caller's
-#    shell, which may belong to a server someone else is using.
-ASYNCMYSQL_TEST_DIR=$(mktemp -d /tmp/asyncmysql-test.XXXXXX)
-export ASYNCMYSQL_TEST_DIR
-cleanup() {
-    local rc=$?
-    bash "$ROOT/scripts/testserver.sh" stop "$ASYNCMYSQL_TEST_DIR" || true
-    rmdir "$ASYNCMYSQL_TEST_DIR" 2>/dev/null || true  # if start never began
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-# Assign first, eval second: `eval "$(cmd)"` would swallow cmd's failure.
-server_env=$(bash scripts/testserver.sh start)
-eval "$server_env"
+# 3. Throw-away MariaDB, stopped again when this script exits.
+. "$ROOT/scripts/lib/throwaway-server.sh"
+start_throwaway_server
 
 # 4. Test environment.
 #    offscreen: QML/Quick tests must not need a display (CI has none).
