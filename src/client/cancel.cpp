@@ -23,6 +23,35 @@ ErrorInfo ConnectionPrivate::timeoutError(std::chrono::milliseconds timeout)
                                                 .arg(timeout.count()));
 }
 
+void ConnectionPrivate::watchFuture(QFuture<void> future, std::chrono::milliseconds timeout,
+                                    std::function<void(const ErrorInfo &)> stop)
+{
+    const QDeadlineTimer deadline = timeout.count() > 0 ? QDeadlineTimer(timeout) : QDeadlineTimer(QDeadlineTimer::Forever);
+    watched.push_back(Watched{std::move(future), timeout, deadline, std::move(stop)});
+    if (!sweepTimer.isActive())
+        sweepTimer.start();
+}
+
+void ConnectionPrivate::sweepWatched()
+{
+    // A stop() may watch new futures: work on the list as it is now, keep the rest after.
+    std::vector<Watched> now = std::exchange(watched, {});
+    std::vector<Watched> keep;
+    for (Watched &w : now) {
+        if (w.future.isFinished())
+            continue;
+        if (w.future.isCanceled())
+            w.stop(cancelledError());
+        else if (w.deadline.hasExpired())
+            w.stop(timeoutError(w.timeout));
+        else
+            keep.push_back(std::move(w));
+    }
+    std::move(keep.begin(), keep.end(), std::back_inserter(watched));
+    if (watched.empty())
+        sweepTimer.stop();
+}
+
 void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
 {
     const auto it = std::find(commands.begin(), commands.end(), cmd);

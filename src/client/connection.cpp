@@ -78,6 +78,9 @@ ConnectionPrivate::ConnectionPrivate(Connection *qq, const ConnectOptions &opts)
     : q(qq), givenOptions(opts), baseOptions(opts), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
 {
     connectTimer.setSingleShot(true);
+    // How soon a QFuture::cancel() or a query timeout takes effect.
+    sweepTimer.setInterval(std::chrono::milliseconds(25));
+    QObject::connect(&sweepTimer, &QTimer::timeout, q, [this] { sweepWatched(); });
     QObject::connect(&connectTimer, &QTimer::timeout, q, [this] { onConnectTimeout(); });
 }
 
