@@ -92,6 +92,18 @@ T awaitResult(QFuture<T> future, const char *file, int line)
 }
 } // namespace TestUtil
 
+namespace TestUtil {
+//! An open connection as the test user, autocommit on, for a test's setup and checks.
+inline std::unique_ptr<AsyncMySql::Connection> openConnection()
+{
+    AsyncMySql::ConnectOptions o = options();
+    o.autocommit = true;
+    auto c = std::make_unique<AsyncMySql::Connection>(o);
+    awaitResult(c->open(), __FILE__, __LINE__);
+    return c;
+}
+} // namespace TestUtil
+
 //! Waits for a future and yields its result; ends the test run on timeout or error.
 #define AWAIT(future) TestUtil::awaitResult((future), __FILE__, __LINE__)
 

@@ -16,10 +16,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
-        ConnectOptions o = TestUtil::options();
-        o.autocommit = true;
-        conn = std::make_unique<Connection>(o);
-        AWAIT(conn->open());
+        conn = TestUtil::openConnection();
         AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_cur (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20), score DOUBLE)")));
         Cursor *cur = conn->cursor();
         for (int i = 1; i <= 10; ++i)

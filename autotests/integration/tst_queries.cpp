@@ -33,10 +33,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
-        ConnectOptions o = TestUtil::options();
-        o.autocommit = true;
-        conn = std::make_unique<Connection>(o);
-        AWAIT(conn->open());
+        conn = TestUtil::openConnection();
     }
 
     void init()

@@ -29,14 +29,11 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
-        ConnectOptions o = TestUtil::options();
-        o.autocommit = true;
-        conn = std::make_unique<Connection>(o);
-        AWAIT(conn->open());
+        conn = TestUtil::openConnection();
         AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_model AS "
                                          "SELECT seq AS id, CONCAT('name ', seq) AS name FROM seq_1_to_1000")));
         PoolOptions po;
-        po.connection = o;
+        po.connection = conn->options();
         po.minSize = 1;
         po.maxSize = 4;
         pool = std::make_unique<Pool>(po);

@@ -37,10 +37,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
-        ConnectOptions o = TestUtil::options();
-        o.autocommit = true;
-        conn = std::make_unique<Connection>(o);
-        AWAIT(conn->open());
+        conn = TestUtil::openConnection();
         // UTC, so TIMESTAMP values are not shifted by the machine's zone or DST gaps.
         AWAIT(conn->query(QStringLiteral("SET time_zone = '+00:00'")));
     }
