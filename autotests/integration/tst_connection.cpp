@@ -437,6 +437,12 @@ private Q_SLOTS:
         QCOMPARE(o.charset, QStringLiteral("latin1"));
         QCOMPARE(o.connectTimeout, std::chrono::milliseconds(2500));
         QVERIFY(o.autocommit);
+        const ConnectOptions more = ConnectOptions::fromUrl(QUrl(QStringLiteral(
+                "mysql://h/db?local-infile=1&local-infile-directory=/srv/in&query-timeout=1.5&compression=zlib")));
+        QVERIFY(more.localInfile);
+        QCOMPARE(more.localInfileDirectory, QStringLiteral("/srv/in"));
+        QCOMPARE(more.queryTimeout, std::chrono::milliseconds(1500));
+        QCOMPARE(more.compression, ConnectOptions::Compression::Zlib);
     }
 };
 

@@ -80,7 +80,7 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false),
         init-command, sql-mode, local-infile, program-name, auth-plugin,
         allow-cleartext-password (true/false), compression (zlib, zstd), read-default-file,
-        read-default-group.
+        read-default-group, local-infile-directory, query-timeout (seconds).
         Unknown options are ignored with a warning. */
     static ConnectOptions fromUrl(const QUrl &url);
 };

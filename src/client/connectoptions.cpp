@@ -72,6 +72,10 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.sqlMode = value;
         } else if (key == u"local-infile") {
             o.localInfile = parseBool(value);
+        } else if (key == u"local-infile-directory") {
+            o.localInfileDirectory = value;
+        } else if (key == u"query-timeout") {
+            o.queryTimeout = std::chrono::milliseconds(qint64(value.toDouble() * 1000));
         } else if (key == u"program-name") {
             o.programName = value;
         } else if (key == u"auth-plugin") {
