@@ -3,6 +3,7 @@
 // from MariaDB's SEQUENCE engine (seq_1_to_N tables), so nothing needs to be inserted.
 #include "testutil.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtTest/QSignalSpy>
 
 using namespace AsyncMySql;
@@ -75,6 +76,31 @@ private Q_SLOTS:
         QCOMPARE(AWAIT(cur->fetchOne())->value(0).toLongLong(), qint64(3001));
         AWAIT(cur->close());
         QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 2"))).rows().value(0).value(0).toInt(), 2);
+    }
+
+    void closeStopsASlowResult()
+    {
+        // A result the server produces slowly (10 ms a row of 4 kB, 1,000 s in all; MariaDB sends
+        // a 16 kB buffer at a time): close() asks the server to stop instead of reading it to
+        // its end, and the connection is free at once.
+        Connection c(streamingOptions());
+        AWAIT(c.open());
+        Cursor *cur = c.cursor();
+        AWAIT(cur->execute(QStringLiteral("SELECT seq, REPEAT('x', 4000), SLEEP(0.01) FROM seq_1_to_100000")));
+        QCOMPARE(AWAIT(cur->fetchMany(5)).size(), 5);
+        QElapsedTimer timer;
+        timer.start();
+        AWAIT(cur->close());
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 12"))).rows().value(0).value(0).toInt(), 12);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        // The same when the cursor runs another statement.
+        Cursor *again = c.cursor();
+        AWAIT(again->execute(QStringLiteral("SELECT seq, REPEAT('x', 4000), SLEEP(0.01) FROM seq_1_to_100000")));
+        QCOMPARE(AWAIT(again->fetchMany(3)).size(), 3);
+        timer.restart();
+        AWAIT(again->execute(QStringLiteral("SELECT 13")));
+        QCOMPARE(AWAIT(again->fetchOne())->value(0).toInt(), 13);
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
     }
 
     void fetchKindsAndScrolling()

@@ -64,13 +64,18 @@ void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
     }
     // Written: the reply must still be read (replies are matched in order), then dropped.
     complete(cmd, &error);
-    // Interrupt it if the server is running it now. Not if commands were written behind it:
-    // the KILL could land after it ended and hit one of them instead.
-    const bool running = it == commands.begin();
-    const auto next = std::next(it);
-    const bool last = next == commands.end() || !(*next)->written;
-    if (running && last && !killInFlight)
-        killQuery(cmd);
+    interrupt(cmd);
+}
+
+void ConnectionPrivate::interrupt(const CommandPtr &cmd)
+{
+    // Only if the server is running it now, and nothing is written behind it: else the KILL
+    // could land after it ended and hit another statement instead.
+    if (commands.empty() || commands.front() != cmd || killInFlight)
+        return;
+    if (commands.size() > 1 && commands[1]->written)
+        return;
+    killQuery(cmd);
 }
 
 void ConnectionPrivate::killQuery(const CommandPtr &cmd)

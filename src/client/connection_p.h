@@ -83,6 +83,9 @@ public:
         its reply is still read and then dropped, and if the server is running it the server
         is asked to stop (KILL QUERY from a side connection). */
     void abandon(const CommandPtr &cmd, const ErrorInfo &error);
+    /*! Asks the server to stop \a cmd (KILL QUERY) if that is safe: it is what the server
+        runs and nothing is written behind it. Its reply is still read to its end. */
+    void interrupt(const CommandPtr &cmd);
     void killQuery(const CommandPtr &cmd);
     void killFinished(const ErrorInfo *error);
     //! Lets commands out again once the KILL has landed and its target's reply is complete.

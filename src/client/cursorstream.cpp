@@ -33,6 +33,7 @@ QFuture<qint64> CursorStream::start(const QByteArray &sql, bool dict, std::chron
         }
     });
     const std::weak_ptr<PendingCommand> weakCmd = cmd;
+    m_command = cmd;
     cd->watch(m_started->future(), timeout, [cd, weakCmd](const ErrorInfo &why) {
         if (const CommandPtr c = weakCmd.lock())
             cd->abandon(c, why);
@@ -80,20 +81,29 @@ QFuture<bool> CursorStream::nextSet()
     return request<bool>(Request::Kind::Next, 0, [](QPromise<bool> &p, Request &r) { p.addResult(r.found); });
 }
 
+void CursorStream::dropRest()
+{
+    if (!m_sink)
+        return;
+    m_sink->drain();
+    if (!m_connection || m_done)
+        return;
+    ConnectionPrivate *cd = ConnectionPrivate::get(m_connection);
+    // A large or slow result would otherwise be read to its end before the connection is free.
+    if (const CommandPtr cmd = m_command.lock())
+        cd->interrupt(cmd);
+    cd->resumeReading();
+}
+
 QFuture<void> CursorStream::close()
 {
-    if (m_sink)
-        m_sink->drain();
+    dropRest();
     return request<void>(Request::Kind::Drain, 0, [](QPromise<void> &, Request &) { });
 }
 
 void CursorStream::abandon()
 {
-    if (m_sink) {
-        m_sink->drain();
-        if (m_connection)
-            ConnectionPrivate::get(m_connection)->resumeReading();
-    }
+    dropRest();
     const ErrorInfo superseded = ErrorInfo::programming(QStringLiteral("The cursor ran another statement or was closed"));
     if (const auto started = std::exchange(m_started, nullptr)) {
         failPromise(*started, superseded); // finishes it too

@@ -65,12 +65,15 @@ private:
     void adoptFront();
     //! Runs \a f from a queued call (the rule for every future), or now if the connection is gone.
     void later(std::function<void()> f);
+    //! Nobody wants the rest: drop it as it comes, and ask the server to stop sending it.
+    void dropRest();
     template<typename T>
     QFuture<T> request(Request::Kind kind, qint64 want, std::function<void(QPromise<T> &, Request &)> fulfil);
 
     QPointer<Cursor> m_cursor;
     QPointer<Connection> m_connection;
     std::shared_ptr<StreamingSink> m_sink;
+    std::weak_ptr<PendingCommand> m_command; //!< the query, while its reply is being read
     bool m_done = false;                // the statement's reply is complete
     std::optional<ErrorInfo> m_error;   // ... with this error (reached after the rows before it)
     std::shared_ptr<QPromise<qint64>> m_started;
