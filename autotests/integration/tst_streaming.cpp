@@ -56,12 +56,23 @@ private Q_SLOTS:
         delete cur;
     }
 
+    void serverWaitsForTheReader_data()
+    {
+        QTest::addColumn<bool>("unixSocket");
+        QTest::newRow("tcp") << false;
+        QTest::newRow("unix socket") << true;
+    }
+
     void serverWaitsForTheReader()
     {
+        QFETCH(bool, unixSocket);
         // ~33 MB of rows, none fetched: with back-pressure the server is still sending them
         // seconds later, stuck on the full socket buffers (a client that read everything as it
         // came would have let it finish in well under a second).
-        Connection c(streamingOptions());
+        ConnectOptions o = streamingOptions();
+        if (unixSocket)
+            o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        Connection c(o);
         AWAIT(c.open());
         Cursor *cur = c.cursor();
         AWAIT(cur->execute(QStringLiteral("SELECT seq, REPEAT('x', 100) FROM seq_1_to_300000")));
@@ -244,6 +255,27 @@ private Q_SLOTS:
         QTest::qWait(50);
         QCOMPARE(failures, 1);
         delete cur;
+    }
+
+    void streamingOverUnixSocket()
+    {
+        // Back-pressure through QLocalSocket's read buffer: paused, resumed, every row exact.
+        ConnectOptions o = streamingOptions();
+        o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        Connection c(o);
+        AWAIT(c.open());
+        Cursor *cur = c.cursor();
+        AWAIT(cur->execute(QStringLiteral("SELECT seq, REPEAT('z', 100) FROM seq_1_to_200000")));
+        QTest::qWait(200); // let it pause
+        qint64 n = 0, sum = 0;
+        for (QList<Row> b; !(b = AWAIT(cur->fetchMany(9000))).isEmpty();) {
+            for (const Row &r : b) {
+                ++n;
+                sum += r.value(0).toLongLong();
+            }
+        }
+        QCOMPARE(n, qint64(200000));
+        QCOMPARE(sum, qint64(200000) * 200001 / 2);
     }
 
     void streamingOverTls()
