@@ -100,6 +100,13 @@ Item {
         name: "SqlQueryModel"
         when: windowShown
 
+        // A view creates its delegates after its count changed, on a later frame: wait for the
+        // item itself, not only for the count.
+        function waitForItemText(view, index, text) {
+            tryVerify(function() { const item = view.itemAtIndex(index); return item !== null && item.text === text },
+                      5000, view + " item " + index + " should show " + text)
+        }
+
         function initTestCase() {
             verify(testServer.available, "run through scripts/test.sh (it starts the server)")
             tryCompare(db, "status", Database.Ready, 10000)
@@ -131,8 +138,8 @@ Item {
             tryCompare(listModel, "status", SqlQueryModel.Ready, 10000)
             compare(listModel.rowCount, 3)
             tryCompare(list, "count", 3)
-            compare(list.itemAtIndex(0).text, "1: item 1")
-            compare(list.itemAtIndex(2).text, "3: item 3")
+            waitForItemText(list, 0, "1: item 1")
+            waitForItemText(list, 2, "3: item 3")
         }
 
         function test_argumentsReload() {
@@ -143,7 +150,7 @@ Item {
             tryCompare(listModel, "status", SqlQueryModel.Ready, 10000)
             compare(listModel.rowCount, 5)
             tryCompare(list, "count", 5)
-            compare(list.itemAtIndex(4).text, "5: item 5")
+            waitForItemText(list, 4, "5: item 5")
             listModel.limit = 3
             tryCompare(listModel, "rowCount", 3, 10000)
         }
@@ -193,12 +200,12 @@ Item {
             shapeModel.query = "SELECT 1 AS first"
             tryCompare(shapeModel, "status", SqlQueryModel.Ready, 10000)
             tryCompare(shapeList, "count", 1)
-            tryCompare(shapeList.itemAtIndex(0), "text", "first=1")
+            waitForItemText(shapeList, 0, "first=1")
             // Other columns: the delegates see the new roles, not the old ones.
             shapeModel.query = "SELECT 2 AS second UNION SELECT 3"
             tryCompare(shapeModel, "status", SqlQueryModel.Ready, 10000)
             tryCompare(shapeList, "count", 2)
-            tryCompare(shapeList.itemAtIndex(1), "text", "second=3")
+            waitForItemText(shapeList, 1, "second=3")
         }
 
         function test_reload() {
