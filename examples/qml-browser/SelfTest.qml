@@ -25,8 +25,10 @@ Item {
         if (browser.picker.currentText !== browser.initialTable || !rowsReady() || browser.table.rows === 0)
             return false
         const cell = browser.table.itemAtCell(Qt.point(1, 0))
-        if (!cell || cell.shown !== "item 1")
-            fail("first row shows " + (cell ? cell.shown : "nothing"))
+        if (!cell)
+            return false // the view creates its delegates a frame after its rows
+        if (cell.shown !== "item 1")
+            fail("first row shows " + cell.shown)
         if (rows.columnNames[1] !== "name")
             fail("columns " + rows.columnNames)
         log(rows.rowCount + " rows fetched at first, columns " + rows.columnNames)
