@@ -176,8 +176,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     // Read on every open: a reconnect sees the file as it is now.
     baseOptions = applyOptionFile(givenOptions);
     options = baseOptions;
-    for (const auto &change : std::as_const(sessionChanges))
-        change(options);
+    sessionChanges.applyTo(options);
     ErrorInfo error;
     if (!applyCharset(options.charset, &error)) {
         defer([done, error] { done(&error); });
@@ -700,10 +699,15 @@ void ConnectionPrivate::logQuery(QByteArrayView sql)
     Q_EMIT q->queryLogged(text);
 }
 
-void ConnectionPrivate::rememberSession(const std::function<void(ConnectOptions &)> &change)
+void ConnectionPrivate::rememberSession(const SessionChanges &change)
 {
-    sessionChanges.append(change);
-    change(options);
+    if (change.database)
+        sessionChanges.database = change.database;
+    if (change.charset)
+        sessionChanges.charset = change.charset;
+    if (change.autocommit)
+        sessionChanges.autocommit = change.autocommit;
+    change.applyTo(options);
 }
 
 CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)
@@ -741,7 +745,7 @@ void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done
     auto progress = std::make_shared<Progress>();
     progress->done = std::move(done);
     // Back to the session as configured: what selectDb() & co. changed is forgotten.
-    sessionChanges.clear();
+    sessionChanges = {};
     options = baseOptions;
     auto step = [progress](const ErrorInfo *error) {
         if (error && !progress->error)
@@ -912,7 +916,7 @@ QFuture<void> Connection::setAutocommit(bool on)
             failPromise(*promise, *error);
             return;
         }
-        d->rememberSession([on](ConnectOptions &o) { o.autocommit = on; });
+        d->rememberSession({.autocommit = on});
         promise->finish();
     });
     return promise->future();
@@ -931,7 +935,7 @@ QFuture<void> Connection::selectDb(const QString &db)
             return;
         }
         d->database = db;
-        d->rememberSession([db](ConnectOptions &o) { o.database = db; });
+        d->rememberSession({.database = db});
         promise->finish();
     }));
     return promise->future();
@@ -949,7 +953,7 @@ QFuture<void> Connection::setCharset(const QString &charset)
             return;
         }
         d->applyCharset(charset, nullptr);
-        d->rememberSession([charset](ConnectOptions &o) { o.charset = charset; });
+        d->rememberSession({.charset = charset});
         promise->finish();
     });
     return promise->future();

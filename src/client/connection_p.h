@@ -127,9 +127,26 @@ public:
     void watchFuture(QFuture<void> future, std::chrono::milliseconds timeout, std::function<void(const ErrorInfo &)> stop);
     //! Stops the watched futures that were cancelled or ran out of time; forgets finished ones.
     void sweepWatched();
-    //! A session setting the user changed (selectDb, setCharset...): a reconnect restores it,
-    //! resetSession() forgets it.
-    void rememberSession(const std::function<void(ConnectOptions &)> &change);
+    /*! The session settings the user changed (selectDb, setCharset, setAutocommit): a
+        reconnect restores them, resetSession() forgets them. One value each, however often
+        they change. */
+    struct SessionChanges
+    {
+        std::optional<QString> database = std::nullopt;
+        std::optional<QString> charset = std::nullopt;
+        std::optional<bool> autocommit = std::nullopt;
+        void applyTo(ConnectOptions &o) const
+        {
+            if (database)
+                o.database = *database;
+            if (charset)
+                o.charset = *charset;
+            if (autocommit)
+                o.autocommit = *autocommit;
+        }
+    };
+    //! Records \a change and applies it to the options in effect.
+    void rememberSession(const SessionChanges &change);
     static ErrorInfo cancelledError();
     static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
     //! With echo on: logs \a sql and emits queryLogged.
@@ -171,7 +188,7 @@ public:
     ConnectOptions givenOptions; //!< as the user gave them
     ConnectOptions baseOptions;  //!< givenOptions plus the option file's settings
     ConnectOptions options;      //!< in effect: baseOptions plus sessionChanges
-    QList<std::function<void(ConnectOptions &)>> sessionChanges;
+    SessionChanges sessionChanges;
     Connection::State state = Connection::State::Closed;
     Transport *transport = nullptr;
     Protocol::PacketReader reader;

@@ -409,14 +409,24 @@ void PoolPrivate::watchdog(Entry &e)
 
 void PoolPrivate::checked(Connection *c, const ErrorInfo *error)
 {
+    settled(c, error, State::Checking, "an idle connection failed its check, replacing it:");
+}
+
+void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected, const char *failure)
+{
+    // The ping, reset or rollback of \a c answered: good connections are offered again, the
+    // others retired. Nothing if the pool or the connection moved on meanwhile.
     if (destroying)
         return;
     Entry *e = find(c);
-    if (!e || e->state != State::Checking)
+    if (!e || e->state != expected)
         return;
     e->watchdog.stop();
     if (error) {
-        qCInfo(lcPool).noquote() << "an idle connection failed its check, replacing it:" << error->message;
+        if (expected == State::Returning) // a failed check is expected now and then, a failed cleanup is not
+            qCWarning(lcPool).noquote() << failure << error->message;
+        else
+            qCInfo(lcPool).noquote() << failure << error->message;
         retire(*e);
         dispatch();
         return;
@@ -557,19 +567,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
 
 void PoolPrivate::returned(Connection *c, const ErrorInfo *error)
 {
-    if (destroying)
-        return;
-    Entry *e = find(c);
-    if (!e || e->state != State::Returning)
-        return;
-    e->watchdog.stop();
-    if (error) {
-        qCWarning(lcPool).noquote() << "cleaning up a released connection failed, closing it:" << error->message;
-        retire(*e);
-        dispatch();
-        return;
-    }
-    offer(*e);
+    settled(c, error, State::Returning, "cleaning up a released connection failed, closing it:");
 }
 
 void PoolPrivate::connectionClosed(Connection *c)

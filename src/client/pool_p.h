@@ -119,6 +119,8 @@ public:
     void opened(Connection *connection, const ErrorInfo *error);
     void check(Entry &entry);
     void checked(Connection *connection, const ErrorInfo *error);
+    //! What checked() and returned() share: offer the connection, or retire it on \a error.
+    void settled(Connection *connection, const ErrorInfo *error, State expected, const char *failure);
     //! A connection known to be good right now: to the oldest waiter, or free.
     void offer(Entry &entry);
     void lend(Entry &entry, const Waiter &waiter);
