@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "compression.h"
 #include "constants.h"
+#include "framing.h"
 
 #include <zlib.h>
 #include <zstd.h>
@@ -259,18 +260,7 @@ FrameDecompressor::~FrameDecompressor() = default;
 
 void FrameDecompressor::feed(const QByteArray &chunk)
 {
-    if (chunk.isEmpty())
-        return;
-    if (m_pos >= m_buf.size()) {
-        m_buf = chunk;
-        m_pos = 0;
-        return;
-    }
-    if (m_pos > m_buf.size() / 2) {
-        m_buf.remove(0, m_pos);
-        m_pos = 0;
-    }
-    m_buf.append(chunk);
+    appendInput(m_buf, m_pos, chunk);
 }
 
 FrameDecompressor::Status FrameDecompressor::fail(quint16 code, const QString &why)

@@ -18,31 +18,36 @@ void writeHeader(char *at, qsizetype len, quint8 seq)
 }
 } // namespace
 
-void PacketReader::feed(const QByteArray &chunk)
+void appendInput(QByteArray &buffer, qsizetype &pos, const QByteArray &chunk)
 {
     if (chunk.isEmpty())
         return;
-    if (m_pos >= m_buf.size()) {
+    if (pos >= buffer.size()) {
         // Everything before was consumed: adopt the chunk without copying it.
-        m_buf = chunk;
-        m_pos = 0;
-    } else if (m_buf.isDetached()) {
-        // Only we hold the buffer (no packet refers to it): grow it in place, amortised.
-        if (m_pos > m_buf.size() / 2) {
-            m_buf.remove(0, m_pos);
-            m_pos = 0;
+        buffer = chunk;
+        pos = 0;
+    } else if (buffer.isDetached()) {
+        // Only we hold the buffer (nothing handed out refers to it): grow it in place, amortised.
+        if (pos > buffer.size() / 2) {
+            buffer.remove(0, pos);
+            pos = 0;
         }
-        m_buf.append(chunk);
+        buffer.append(chunk);
     } else {
         // Packets handed out still share the buffer; start a new one with the unread tail, so
         // that appending never copies the shared bytes again.
         QByteArray fresh;
-        fresh.reserve(pending() + chunk.size());
-        fresh.append(m_buf.constData() + m_pos, pending());
+        fresh.reserve(buffer.size() - pos + chunk.size());
+        fresh.append(buffer.constData() + pos, buffer.size() - pos);
         fresh.append(chunk);
-        m_buf = std::move(fresh);
-        m_pos = 0;
+        buffer = std::move(fresh);
+        pos = 0;
     }
+}
+
+void PacketReader::feed(const QByteArray &chunk)
+{
+    appendInput(m_buf, m_pos, chunk);
 }
 
 void PacketReader::reset()

@@ -35,6 +35,11 @@ struct Packet
     }
 };
 
+/*! Appends \a chunk to the unread bytes of \a buffer (from \a pos on), without copying when
+    it can: adopts the chunk when all was read, grows in place when nothing else shares the
+    buffer, else starts a new one with the unread tail. */
+void appendInput(QByteArray &buffer, qsizetype &pos, const QByteArray &chunk);
+
 /*! Cuts a byte stream into logical packets. Sans-I/O: bytes come in through feed(). */
 class PacketReader
 {
