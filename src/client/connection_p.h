@@ -222,7 +222,6 @@ public:
         std::unique_ptr<QFile> file;
     };
     std::optional<LocalInfile> infile; // being sent
-    bool pumpingInfile = false;
     bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
     bool readingPaused = false; // a streaming cursor's sink is full
     std::weak_ptr<PendingCommand> liveStream; // the streaming query whose rows are being read

@@ -4,7 +4,6 @@
 #include "logging_p.h"
 
 #include <QtCore/QFileInfo>
-#include <QtCore/QScopedValueRollback>
 
 namespace AsyncMySql {
 
@@ -43,11 +42,6 @@ void ConnectionPrivate::pumpLocalInfile()
     // Chunks well below a packet's 16 MiB, and never much more than a chunk queued in the
     // socket, so that a large file streams through a small buffer.
     constexpr qint64 ChunkSize = 256 * 1024;
-    // A write may flush and report bytesWritten at once, which calls us again: the loop
-    // below goes on instead (and the compressed sequence ids stay in order).
-    if (pumpingInfile)
-        return;
-    const QScopedValueRollback guard(pumpingInfile, true);
     while (infile && transport && transport->bytesToWrite() < 2 * ChunkSize) {
         const QByteArray chunk = infile->file->read(ChunkSize);
         QByteArray out;

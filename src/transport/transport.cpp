@@ -8,6 +8,7 @@
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QSslSocket>
 #include <QtCore/QFile>
+#include <QtCore/QScopedValueRollback>
 
 namespace AsyncMySql {
 
@@ -20,7 +21,7 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         m_io = m_local;
         connect(m_local, &QLocalSocket::connected, this, &Transport::connected);
         connect(m_local, &QLocalSocket::readyRead, this, &Transport::readyRead);
-        connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::bytesWritten);
+        connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::onBytesWritten);
         connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
             const bool before = m_local->state() != QLocalSocket::ConnectedState && e != QLocalSocket::PeerClosedError;
             onSocketError(before ? ClientError::ConnectionError : ClientError::ServerLost, m_local->errorString());
@@ -40,8 +41,8 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
     });
     connect(m_tcp, &QSslSocket::readyRead, this, &Transport::readyRead);
     // Over TLS, bytesWritten reports plaintext accepted; encryptedBytesWritten the wire.
-    connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::bytesWritten);
-    connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::bytesWritten);
+    connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::onBytesWritten);
+    connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::onBytesWritten);
     connect(m_tcp, &QSslSocket::encrypted, this, &Transport::encrypted);
     connect(m_tcp, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         int code = ClientError::ServerLost;
@@ -84,6 +85,7 @@ void Transport::open()
 
 void Transport::write(const QByteArray &bytes)
 {
+    const QScopedValueRollback writing(m_writing, true);
     m_io->write(bytes);
     // Qt sends buffered bytes when the socket's write notifier fires, a poll round later: a
     // query would wait that long before it even leaves. So the first write of a round goes to
@@ -96,6 +98,23 @@ void Transport::write(const QByteArray &bytes)
     QMetaObject::invokeMethod(this, [this] {
         m_flushScheduled = false;
         flushNow();
+    }, Qt::QueuedConnection);
+}
+
+void Transport::onBytesWritten()
+{
+    // A flush inside write() reports at once; the writer is still in the middle of its work
+    // (and may write again right after), so it hears of it from the event loop instead.
+    if (!m_writing) {
+        Q_EMIT bytesWritten();
+        return;
+    }
+    if (m_bytesWrittenQueued)
+        return;
+    m_bytesWrittenQueued = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_bytesWrittenQueued = false;
+        Q_EMIT bytesWritten();
     }, Qt::QueuedConnection);
 }
 

@@ -43,7 +43,8 @@ Q_SIGNALS:
     void connected();
     void encrypted();
     void readyRead();
-    //! Some written bytes left for the network (bytesToWrite() went down).
+    //! Some written bytes left for the network (bytesToWrite() went down). Never emitted from
+    //! inside write().
     void bytesWritten();
     //! The connection ended or failed; \a code is a client error number (2002, 2003, 2013, 2026...).
     void failed(int code, const QString &message);
@@ -51,6 +52,7 @@ Q_SIGNALS:
 private:
     void onSocketError(int code, const QString &what);
     void flushNow();
+    void onBytesWritten();
 
     ConnectOptions m_options;
     QSslSocket *m_tcp = nullptr;
@@ -58,6 +60,8 @@ private:
     QIODevice *m_io = nullptr;
     bool m_reported = false;
     bool m_flushScheduled = false;
+    bool m_writing = false;            // inside write()
+    bool m_bytesWrittenQueued = false;
 };
 
 } // namespace AsyncMySql
