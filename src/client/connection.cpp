@@ -194,7 +194,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         QString why;
         const auto conf = Transport::tlsConfiguration(options.ssl, tlsMode, &why);
         if (!conf) {
-            error = ErrorInfo::operational(ClientError::SslConnectionError, why, QStringLiteral("HY000"));
+            error = ErrorInfo::operational(ClientError::SslConnectionError, why);
             defer([done, error] { done(&error); });
             return;
         }
