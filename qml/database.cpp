@@ -77,7 +77,7 @@ public:
     QString host = QStringLiteral("localhost");
     int port = 3306;
     QString unixSocket, user, password, database, sslCa;
-    Database::SslMode sslMode = Database::SslMode::Preferred;
+    Database::SslMode sslMode = Database::SslMode::Default;
     int minSize = 1;
     int maxSize = 10;
     bool autocommit = true;
@@ -165,6 +165,8 @@ PoolOptions Database::poolOptions() const
         c.user = d->user;
         c.password = d->password;
         c.database = d->database;
+        static_assert(int(Database::SslMode::Default) == int(SslOptions::Mode::Default)
+                      && int(Database::SslMode::VerifyIdentity) == int(SslOptions::Mode::VerifyIdentity));
         c.ssl.mode = SslOptions::Mode(int(d->sslMode));
         c.ssl.ca = d->sslCa;
     }

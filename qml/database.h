@@ -61,8 +61,8 @@ class Database : public QObject
 public:
     enum class Status { Null, Connecting, Ready, Error };
     Q_ENUM(Status)
-    //! SslOptions::Mode, for QML.
-    enum class SslMode { Disabled, Preferred, Required, VerifyCa, VerifyIdentity };
+    //! SslOptions::Mode, for QML (Default: VerifyIdentity when sslCa is set, else Preferred).
+    enum class SslMode { Default, Disabled, Preferred, Required, VerifyCa, VerifyIdentity };
     Q_ENUM(SslMode)
 
     explicit Database(QObject *parent = nullptr);

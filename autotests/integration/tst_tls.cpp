@@ -6,12 +6,16 @@
 #include "../fault/fakeserver.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QSocketNotifier>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QSslSocket>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 using namespace AsyncMySql;
 
@@ -129,12 +133,21 @@ class tst_Tls : public QObject
         return AWAIT(conn.query(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_cipher'"))).rows().value(0).value(1).toString();
     }
 
+    QTemporaryDir m_files; // garbage and unreadable TLS files
+
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
         QVERIFY2(QFile::exists(sslFile("ca.pem")), "ASYNCMYSQL_TEST_SSL_DIR has no ca.pem");
         QVERIFY(QSslSocket::supportsSsl());
+        QVERIFY(m_files.isValid());
+        QFile garbage(m_files.filePath(QStringLiteral("garbage.pem")));
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write("-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----\n");
+        garbage.close();
+        QVERIFY(QFile::copy(sslFile("client-key.pem"), m_files.filePath(QStringLiteral("unreadable.pem"))));
+        QVERIFY(QFile::setPermissions(m_files.filePath(QStringLiteral("unreadable.pem")), QFile::Permissions()));
     }
 
     void modesThatConnect_data()
@@ -147,6 +160,7 @@ private Q_SLOTS:
         QTest::newRow("verify-ca") << SslOptions::Mode::VerifyCa << true;
         // The server certificate names 127.0.0.1 (and localhost), the address we connect to.
         QTest::newRow("verify-identity") << SslOptions::Mode::VerifyIdentity << true;
+        QTest::newRow("default, ca given") << SslOptions::Mode::Default << true; // VerifyIdentity
     }
 
     void modesThatConnect()
@@ -156,6 +170,160 @@ private Q_SLOTS:
         Connection conn(tlsOptions(mode));
         AWAIT(conn.open());
         QCOMPARE(!cipherOf(conn).isEmpty(), encrypted);
+    }
+
+    void caGivenMeansVerified()
+    {
+        // The mode left at its default: the CA is used to verify the server.
+        Connection wrong(tlsOptions(SslOptions::Mode::Default, "other-ca.pem"));
+        EXPECT_ERROR(wrong.open(), OperationalError, 2026);
+        QVERIFY(wrong.isClosed());
+        Connection right(tlsOptions(SslOptions::Mode::Default));
+        AWAIT(right.open());
+        QVERIFY(right.isEncrypted());
+        // Preferred chosen explicitly still means "no certificate checks".
+        Connection preferred(tlsOptions(SslOptions::Mode::Preferred, "other-ca.pem"));
+        AWAIT(preferred.open());
+        QVERIFY(preferred.isEncrypted());
+    }
+
+    void encryptionReported()
+    {
+        Connection conn(tlsOptions(SslOptions::Mode::Required));
+        QVERIFY(!conn.isEncrypted()); // not open yet
+        QSignalSpy stateChanges(&conn, &Connection::stateChanged); // the property's NOTIFY
+        AWAIT(conn.open());
+        QVERIFY(conn.isEncrypted());
+        QVERIFY(conn.property("encrypted").toBool());
+        QVERIFY(!stateChanges.isEmpty());
+        QVERIFY(!conn.sslCipher().isNull());
+        // What the server reports for the session is what the client negotiated.
+        QCOMPARE(conn.sslCipher().name(), cipherOf(conn));
+        const QString version = AWAIT(conn.query(QStringLiteral("SHOW SESSION STATUS LIKE 'Ssl_version'")))
+                                        .rows().value(0).value(1).toString();
+        const QSsl::SslProtocol protocol = conn.sslProtocol();
+        QVERIFY2(protocol == QSsl::TlsV1_3 ? version == u"TLSv1.3" : protocol == QSsl::TlsV1_2 && version == u"TLSv1.2",
+                 qPrintable(QStringLiteral("client %1, server %2").arg(int(protocol)).arg(version)));
+        conn.close();
+        QVERIFY(!conn.isEncrypted());
+        QVERIFY(conn.sslCipher().isNull());
+
+        Connection plain(tlsOptions(SslOptions::Mode::Disabled));
+        AWAIT(plain.open());
+        QVERIFY(!plain.isEncrypted());
+        QVERIFY(plain.sslCipher().isNull());
+        QCOMPARE(plain.sslProtocol(), QSsl::UnknownProtocol);
+
+        ConnectOptions o = tlsOptions(SslOptions::Mode::Required);
+        o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        QVERIFY2(!o.unixSocket.isEmpty(), "ASYNCMYSQL_TEST_SOCKET is not set");
+        Connection local(o);
+        AWAIT(local.open());
+        QVERIFY(!local.isEncrypted());
+        QVERIFY(local.sslCipher().isNull());
+        QCOMPARE(local.sslProtocol(), QSsl::UnknownProtocol);
+    }
+
+    void unusableFilesFailOpen_data()
+    {
+        // Which option (ca, cert, key) points where, and what the error must say.
+        QTest::addColumn<QString>("ca");
+        QTest::addColumn<QString>("cert");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("mentions");
+        const QString ca = sslFile("ca.pem"), cert = sslFile("client-cert.pem"), key = sslFile("client-key.pem");
+        const QString missing = QStringLiteral("%1/no-such-file.pem").arg(m_files.path());
+        const QString garbage = m_files.filePath(QStringLiteral("garbage.pem"));
+        const QString directory = m_files.path();
+        QTest::newRow("missing ca") << missing << QString() << QString() << missing;
+        QTest::newRow("garbage ca") << garbage << QString() << QString() << garbage;
+        QTest::newRow("ca is a key") << key << QString() << QString() << key;
+        QTest::newRow("missing cert") << ca << missing << key << missing;
+        QTest::newRow("garbage cert") << ca << garbage << key << garbage;
+        QTest::newRow("missing key") << ca << cert << missing << missing;
+        QTest::newRow("garbage key") << ca << cert << garbage << garbage;
+        QTest::newRow("key is a certificate") << ca << cert << cert << QStringLiteral("key file '%1'").arg(cert);
+        QTest::newRow("key is a directory") << ca << cert << directory << directory;
+        if (::geteuid() != 0) // root reads every file
+            QTest::newRow("unreadable key") << ca << cert << m_files.filePath(QStringLiteral("unreadable.pem"))
+                                            << m_files.filePath(QStringLiteral("unreadable.pem"));
+        QTest::newRow("cert without key") << ca << cert << QString() << cert;
+        QTest::newRow("key without cert") << ca << QString() << key << key;
+    }
+
+    void unusableFilesFailOpen()
+    {
+        // Against the real server, whose connection would otherwise succeed: the file is
+        // checked on open(), before anything is sent, and the error names it.
+        QFETCH(QString, ca);
+        QFETCH(QString, cert);
+        QFETCH(QString, key);
+        QFETCH(QString, mentions);
+        ConnectOptions o = tlsOptions(SslOptions::Mode::Required);
+        o.ssl.ca = ca;
+        o.ssl.cert = cert;
+        o.ssl.key = key;
+        o.user = qEnvironmentVariable("ASYNCMYSQL_TEST_X509_USER");
+        o.password = qEnvironmentVariable("ASYNCMYSQL_TEST_X509_PASSWORD");
+        Connection conn(o);
+        QSignalSpy stateChanges(&conn, &Connection::stateChanged);
+        auto err = TestUtil::errorOf(conn.open());
+        QVERIFY2(err, "open() succeeded");
+        QVERIFY2(dynamic_cast<const OperationalError *>(err.get()), qPrintable(err->toString()));
+        QCOMPARE(err->code(), 2026);
+        QVERIFY2(err->message().contains(mentions), qPrintable(err->message()));
+        QVERIFY2(stateChanges.isEmpty(), "the connection was started"); // never Connecting: no socket
+        QVERIFY(conn.isClosed());
+    }
+
+    void filesNotReadWithoutTls()
+    {
+        // Disabled, or a unix socket: TLS is never used, so its files do not matter.
+        ConnectOptions o = tlsOptions(SslOptions::Mode::Disabled, "no-such-ca.pem");
+        {
+            Connection conn(o);
+            AWAIT(conn.open());
+        }
+        o.ssl.mode = SslOptions::Mode::VerifyIdentity;
+        o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        Connection conn(o);
+        AWAIT(conn.open());
+    }
+
+    void configurationKeepsItsVerifyMode()
+    {
+        // A whole configuration, mode left at its default: its VerifyPeer stays, so without the
+        // test CA (only the system's) the server's certificate does not verify...
+        QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+        conf.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        ConnectOptions o = TestUtil::options();
+        o.ssl.configuration = conf;
+        {
+            Connection conn(o);
+            EXPECT_ERROR(conn.open(), OperationalError, 2026);
+        }
+        // ... with it, it does (and the name 127.0.0.1 matches).
+        o.ssl.configuration->setCaCertificates(QSslCertificate::fromPath(sslFile("ca.pem")));
+        {
+            Connection conn(o);
+            AWAIT(conn.open());
+            QVERIFY(conn.isEncrypted());
+        }
+        // VerifyNone: TLS without checks, as the configuration says.
+        conf.setPeerVerifyMode(QSslSocket::VerifyNone);
+        o.ssl.configuration = conf;
+        {
+            Connection conn(o);
+            AWAIT(conn.open());
+            QVERIFY(conn.isEncrypted());
+        }
+        // A chosen mode still decides: Required checks nothing.
+        conf.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        o.ssl.configuration = conf;
+        o.ssl.mode = SslOptions::Mode::Required;
+        Connection conn(o);
+        AWAIT(conn.open());
+        QVERIFY(conn.isEncrypted());
     }
 
     void wrongCaFailsVerification_data()
@@ -200,6 +368,7 @@ private Q_SLOTS:
     void requiredWithoutServerTls_data()
     {
         QTest::addColumn<SslOptions::Mode>("mode");
+        QTest::newRow("default with a ca") << SslOptions::Mode::Default; // fakeOptions() sets ca
         QTest::newRow("required") << SslOptions::Mode::Required;
         QTest::newRow("verify-ca") << SslOptions::Mode::VerifyCa;
         QTest::newRow("verify-identity") << SslOptions::Mode::VerifyIdentity;
@@ -219,13 +388,47 @@ private Q_SLOTS:
         QVERIFY(conn.isClosed());
     }
 
+    void preferredFallsBackToPlain_data()
+    {
+        QTest::addColumn<SslOptions::Mode>("mode");
+        QTest::addColumn<bool>("withCa");
+        QTest::newRow("preferred") << SslOptions::Mode::Preferred << true;
+        QTest::newRow("default, no ca") << SslOptions::Mode::Default << false;
+    }
+
     void preferredFallsBackToPlain()
     {
-        // A server without TLS: Preferred logs in in clear (the server gets a handshake response).
+        // A server without TLS: Preferred logs in in clear (the server gets a handshake
+        // response), says so in one warning, and the connection reports it is not encrypted.
+        QFETCH(SslOptions::Mode, mode);
+        QFETCH(bool, withCa);
         FakeServer server(FakeServer::login());
-        Connection conn(fakeOptions(server.port(), SslOptions::Mode::Preferred, QStringLiteral("127.0.0.1")));
+        ConnectOptions o = fakeOptions(server.port(), mode, QStringLiteral("127.0.0.1"));
+        if (!withCa)
+            o.ssl.ca.clear();
+        Connection conn(o);
+        const QRegularExpression fallback(QStringLiteral("^127\\.0\\.0\\.1:\\d+ offers no TLS: ssl mode Preferred "
+                                                         "continues without encryption"));
+        QTest::ignoreMessage(QtWarningMsg, fallback);
+        QTest::failOnWarning(fallback); // a second one would fail the test: one line per session
         AWAIT(conn.open());
         QCOMPARE(server.received().size(), 1);
+        QVERIFY(!conn.isEncrypted());
+        QVERIFY(!conn.property("encrypted").toBool());
+        QVERIFY(conn.sslCipher().isNull());
+        QCOMPARE(conn.sslProtocol(), QSsl::UnknownProtocol);
+    }
+
+    void defaultWithCaChecksHostName()
+    {
+        // Mode left at its default with a CA: VerifyIdentity, so the right CA's certificate for
+        // another name is refused before the password goes out (VerifyCa takes it, see
+        // otherHostNamePassesVerifyCaOnly).
+        TlsFakeServer server("wronghost");
+        Connection conn(fakeOptions(server.serverPort(), SslOptions::Mode::Default, QStringLiteral("127.0.0.1")));
+        EXPECT_ERROR(conn.open(), OperationalError, 2026);
+        QVERIFY2(!server.responseReceived, "the password went to a server whose name did not match");
+        QVERIFY(conn.isClosed());
     }
 
     void x509UserNeedsClientCertificate()
@@ -262,6 +465,21 @@ private Q_SLOTS:
         Connection conn(o);
         AWAIT(conn.open());
         QVERIFY(!cipherOf(conn).isEmpty());
+    }
+
+    void fromUrlWithCaOnly()
+    {
+        // ssl-ca without ssl-mode: verified, so the wrong CA is refused.
+        const QString url = QStringLiteral("mysql://%1:%2@127.0.0.1:%3/%4?ssl-ca=%5")
+                                    .arg(qEnvironmentVariable("ASYNCMYSQL_TEST_USER"),
+                                         qEnvironmentVariable("ASYNCMYSQL_TEST_PASSWORD"),
+                                         qEnvironmentVariable("ASYNCMYSQL_TEST_PORT"),
+                                         qEnvironmentVariable("ASYNCMYSQL_TEST_DB"));
+        Connection wrong(ConnectOptions::fromUrl(QUrl(url.arg(sslFile("other-ca.pem")))));
+        EXPECT_ERROR(wrong.open(), OperationalError, 2026);
+        Connection right(ConnectOptions::fromUrl(QUrl(url.arg(sslFile("ca.pem")))));
+        AWAIT(right.open());
+        QVERIFY(right.isEncrypted());
     }
 
     void fromUrl()

@@ -137,6 +137,12 @@ private Q_SLOTS:
         QCOMPARE(o.connection.autocommit, false);
         QCOMPARE(o.maxSize, 5);
 
+        Database defaults;
+        defaults.setSslCa(QStringLiteral("/ca.pem"));
+        // Left unset, as in C++: a CA then means VerifyIdentity (SslOptions::Mode::Default).
+        QCOMPARE(defaults.sslMode(), Database::SslMode::Default);
+        QCOMPARE(defaults.poolOptions().connection.ssl.mode, SslOptions::Mode::Default);
+
         Database plain;
         plain.setSslMode(Database::SslMode::VerifyIdentity);
         plain.setSslCa(QStringLiteral("/ca.pem"));

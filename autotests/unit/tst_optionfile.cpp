@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // my.cnf parsing and how its settings combine with explicit options.
+#include "client/connectoptions_p.h"
 #include "client/optionfile_p.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
+#include <QtNetwork/QSslSocket>
 #include <QtTest/QTest>
 
 using namespace AsyncMySql;
@@ -117,6 +119,56 @@ port = 1
         ConnectOptions none;
         none.host = QStringLiteral("h");
         QCOMPARE(applyOptionFile(none).host, QStringLiteral("h")); // no file: unchanged
+    }
+
+    void caGivenMeansVerified()
+    {
+        // The mode left at its default: a CA means "verify the server", from every source.
+        QCOMPARE(ConnectOptions().ssl.mode, SslOptions::Mode::Default);
+        QCOMPARE(effectiveSslMode(ConnectOptions().ssl), SslOptions::Mode::Preferred);
+        const ConnectOptions url = ConnectOptions::fromUrl(QUrl(QStringLiteral("mysql://u@h/db?ssl-ca=/ca.pem")));
+        QCOMPARE(url.ssl.mode, SslOptions::Mode::Default);
+        QCOMPARE(effectiveSslMode(url.ssl), SslOptions::Mode::VerifyIdentity);
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        writeFile(path, "[client]\nssl-ca = /file/ca.pem\n");
+        ConnectOptions given;
+        given.readDefaultFile = path;
+        const ConnectOptions fromFile = applyOptionFile(given);
+        QCOMPARE(fromFile.ssl.ca, QStringLiteral("/file/ca.pem"));
+        QCOMPARE(effectiveSslMode(fromFile.ssl), SslOptions::Mode::VerifyIdentity);
+        // An explicit mode, from the program or the file, keeps its meaning.
+        given.ssl.mode = SslOptions::Mode::Preferred;
+        QCOMPARE(effectiveSslMode(applyOptionFile(given).ssl), SslOptions::Mode::Preferred);
+        writeFile(path, "[client]\nssl-ca = /file/ca.pem\nssl-mode = REQUIRED\n");
+        given.ssl.mode = SslOptions::Mode::Default;
+        QCOMPARE(effectiveSslMode(applyOptionFile(given).ssl), SslOptions::Mode::Required);
+        const ConnectOptions preferredUrl =
+                ConnectOptions::fromUrl(QUrl(QStringLiteral("mysql://u@h/db?ssl-ca=/ca.pem&ssl-mode=preferred")));
+        QCOMPARE(effectiveSslMode(preferredUrl.ssl), SslOptions::Mode::Preferred);
+    }
+
+    void configurationKeepsItsVerifyMode_data()
+    {
+        QTest::addColumn<QSslSocket::PeerVerifyMode>("verify");
+        QTest::addColumn<SslOptions::Mode>("effective");
+        QTest::newRow("verify-peer") << QSslSocket::VerifyPeer << SslOptions::Mode::VerifyIdentity;
+        QTest::newRow("auto-verify-peer") << QSslSocket::AutoVerifyPeer << SslOptions::Mode::VerifyIdentity;
+        QTest::newRow("verify-none") << QSslSocket::VerifyNone << SslOptions::Mode::Preferred;
+        QTest::newRow("query-peer") << QSslSocket::QueryPeer << SslOptions::Mode::Preferred;
+    }
+
+    void configurationKeepsItsVerifyMode()
+    {
+        QFETCH(QSslSocket::PeerVerifyMode, verify);
+        QFETCH(SslOptions::Mode, effective);
+        SslOptions ssl;
+        ssl.configuration = QSslConfiguration::defaultConfiguration();
+        ssl.configuration->setPeerVerifyMode(verify);
+        QCOMPARE(effectiveSslMode(ssl), effective);
+        ssl.mode = SslOptions::Mode::Required; // a chosen mode wins
+        QCOMPARE(effectiveSslMode(ssl), SslOptions::Mode::Required);
     }
 
     void unreadableFileKeepsOptions()

@@ -50,6 +50,9 @@ int main(int argc, char *argv[])
                 out << "connected to " << conn->host() << ':' << conn->port() << " (" << conn->serverVersion() << ")\n";
                 for (const Row &row : status.rows())
                     out << "  " << row.value(0).toString() << ": " << row.value(1).toString() << '\n';
+                // The client's side of the same session.
+                out << "  encrypted: " << (conn->isEncrypted() ? "yes" : "no") << ", cipher "
+                    << conn->sslCipher().name() << " (" << conn->sslCipher().protocolString() << ")\n";
                 out.flush();
                 return conn->ensureClosed();
             })

@@ -13,19 +13,32 @@
 
 namespace AsyncMySql {
 
-/*! TLS settings (aiomysql ssl=..., MySQL's --ssl-mode). */
+/*!
+    TLS settings (aiomysql ssl=..., MySQL's --ssl-mode).
+
+    Over TCP with a mode other than Disabled, open() reads ca, cert and key before it connects:
+    a file that cannot be read or holds no PEM certificate / private key, or a cert without a
+    key (or a key without a cert), fails open() with OperationalError 2026 naming the file, and
+    nothing is sent. Over a unix socket TLS is never used and the files are not read.
+*/
 struct SslOptions
 {
     enum class Mode {
+        /*! Not chosen: VerifyIdentity when ca is given (as PyMySQL does with a CA); with a
+            configuration, what its peerVerifyMode says (VerifyPeer / AutoVerifyPeer: the
+            chain and host name are verified and TLS is required; otherwise as Preferred, and
+            its peerVerifyMode is kept); else Preferred. */
+        Default,
         Disabled,       //!< never TLS
         Preferred,      //!< TLS when the server offers it, without certificate checks
         Required,       //!< TLS or fail, without certificate checks
         VerifyCa,       //!< TLS, the server's chain must verify against ca
         VerifyIdentity, //!< VerifyCa plus the host name must match the certificate
     };
-    Mode mode = Mode::Preferred;
+    Mode mode = Mode::Default;
     QString ca, cert, key; //!< PEM file paths
-    //! A complete configuration; wins over ca/cert/key when set.
+    /*! A complete configuration; wins over ca/cert/key when set (they are then not read). A
+        mode other than Default overrides its peerVerifyMode. */
     std::optional<QSslConfiguration> configuration;
 };
 

@@ -7,6 +7,7 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
+#include <QtNetwork/QSslCipher>
 
 #include <memory>
 
@@ -39,6 +40,7 @@ class ASYNCMYSQL_EXPORT Connection : public QObject
     Q_PROPERTY(bool autocommit READ autocommit)
     Q_PROPERTY(QString serverVersion READ serverVersion NOTIFY stateChanged)
     Q_PROPERTY(quint32 threadId READ threadId NOTIFY stateChanged)
+    Q_PROPERTY(bool encrypted READ isEncrypted NOTIFY stateChanged)
     Q_PROPERTY(quint64 insertId READ insertId)
     Q_PROPERTY(quint64 affectedRows READ affectedRows)
 
@@ -107,6 +109,14 @@ public:
     quint16 serverStatus() const;
     //! The compression negotiated with the server (None until connected, or if it offers none).
     ConnectOptions::Compression compression() const;
+    /*! True while the connection to the server runs over TLS; false when closed, over a unix
+        socket (no TLS there), with SslOptions::Mode::Disabled, or when Preferred found a
+        server without TLS (which the category asyncmysql.connection reports as a warning). */
+    bool isEncrypted() const;
+    //! The TLS cipher of the session; a null QSslCipher when not isEncrypted().
+    QSslCipher sslCipher() const;
+    //! The TLS protocol version of the session; QSsl::UnknownProtocol when not isEncrypted().
+    QSsl::SslProtocol sslProtocol() const;
     const ConnectOptions &options() const;
 
 Q_SIGNALS:

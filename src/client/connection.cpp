@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "connection_p.h"
+#include "connectoptions_p.h"
 #include "interpolate_p.h"
 #include "logging_p.h"
 #include "optionfile_p.h"
@@ -187,6 +188,18 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         defer([done, error] { done(&error); });
         return;
     }
+    const SslOptions::Mode tlsMode = effectiveSslMode(options.ssl);
+    QSslConfiguration tlsConfiguration;
+    if (options.unixSocket.isEmpty() && tlsMode != SslOptions::Mode::Disabled) {
+        QString why;
+        const auto conf = Transport::tlsConfiguration(options.ssl, tlsMode, &why);
+        if (!conf) {
+            error = ErrorInfo::operational(ClientError::SslConnectionError, why);
+            defer([done, error] { done(&error); });
+            return;
+        }
+        tlsConfiguration = *conf;
+    }
     openWaiters.append(std::move(done));
     lostConnection = false;
     status = 0;
@@ -196,6 +209,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     setState(Connection::State::Connecting);
 
     transport = new Transport(options, q);
+    transport->setTls(tlsMode, tlsConfiguration);
     QObject::connect(transport, &Transport::connected, q, [this] { onTransportConnected(); });
     QObject::connect(transport, &Transport::readyRead, q, [this] { onReadyRead(); });
     QObject::connect(transport, &Transport::bytesWritten, q, [this] {
@@ -230,7 +244,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     case ConnectOptions::Compression::Zstd: s.compression = CompressionAlgorithm::Zstd; break;
     }
     s.zstdLevel = quint8(qBound(1, options.zstdLevel, 22));
-    switch (options.ssl.mode) {
+    switch (tlsMode) {
     case SslOptions::Mode::Disabled: s.tls = ConnectExchange::Tls::Disabled; break;
     case SslOptions::Mode::Preferred: s.tls = ConnectExchange::Tls::Preferred; break;
     default: s.tls = ConnectExchange::Tls::Required; break;
@@ -251,6 +265,18 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         connectTimer.start(options.connectTimeout);
     qCDebug(lcConnection) << "connecting to" << transport->peerName();
     transport->open();
+}
+
+void ConnectionPrivate::warnPlainFallback()
+{
+    // A warning, not info: the category shows warnings by default, and this is the one moment a
+    // session the user did not explicitly allow to be plain (Preferred is the default without a
+    // CA) goes out readable, and tamperable, by anyone on the path, possibly because someone on
+    // the path removed the server's TLS flag. One line per session that falls back.
+    qCWarning(lcConnection).noquote()
+            << QStringLiteral("%1 offers no TLS: ssl mode Preferred continues without encryption "
+                              "(choose Required or a CA to refuse, Disabled to connect in plain text on purpose)")
+                       .arg(transport->peerName());
 }
 
 void ConnectionPrivate::onTransportConnected()
@@ -378,13 +404,16 @@ void ConnectionPrivate::onReadyRead()
         }
         if (connectExchange) {
             const Exchange::Status s = connectExchange->handle(packet, out);
-            const bool startTls = connectExchange->takeAction() == ConnectExchange::Action::StartTls;
+            const ConnectExchange::Action action = connectExchange->takeAction();
+            const bool startTls = action == ConnectExchange::Action::StartTls;
             if (!out.isEmpty())
                 transport->write(std::exchange(out, {})); // authentication is never compressed
             if (s == Exchange::Status::Failed) {
                 fatal(ErrorInfo::fromFailure(connectExchange->failure()));
                 return;
             }
+            if (action == ConnectExchange::Action::PlainFallback)
+                warnPlainFallback();
             if (startTls)
                 transport->startTls();
             if (s == Exchange::Status::Done)
@@ -1014,6 +1043,12 @@ quint64 Connection::insertId() const { return d->insertId; }
 quint64 Connection::affectedRows() const { return d->affectedRows; }
 quint16 Connection::serverStatus() const { return d->status; }
 ConnectOptions::Compression Connection::compression() const { return d->compression; }
+bool Connection::isEncrypted() const { return d->transport && d->transport->isEncrypted(); }
+QSslCipher Connection::sslCipher() const { return d->transport ? d->transport->sessionCipher() : QSslCipher(); }
+QSsl::SslProtocol Connection::sslProtocol() const
+{
+    return d->transport ? d->transport->sessionProtocol() : QSsl::UnknownProtocol;
+}
 const ConnectOptions &Connection::options() const { return d->options; }
 
 } // namespace AsyncMySql

@@ -163,6 +163,8 @@ public:
 
     // --- connection lifecycle ----------------------------------------------------------------
     void open(std::function<void(const ErrorInfo *)> done);
+    //! One warning that a Preferred session goes on in plain text (the server offers no TLS).
+    void warnPlainFallback();
     void onTransportConnected();
     void onReadyRead();
     void onTransportFailed(int code, const QString &message);

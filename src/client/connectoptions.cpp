@@ -4,6 +4,7 @@
 #include "logging_p.h"
 
 #include <QtCore/QUrlQuery>
+#include <QtNetwork/QSslSocket>
 
 namespace AsyncMySql {
 
@@ -26,6 +27,21 @@ std::optional<SslOptions::Mode> parseSslMode(const QString &v)
     if (l == u"verify-ca") return SslOptions::Mode::VerifyCa;
     if (l == u"verify-identity" || l == u"verify-full") return SslOptions::Mode::VerifyIdentity;
     return std::nullopt;
+}
+
+SslOptions::Mode effectiveSslMode(const SslOptions &ssl)
+{
+    if (ssl.mode != SslOptions::Mode::Default)
+        return ssl.mode;
+    if (ssl.configuration) {
+        // The configuration asks for verification (Qt's client default, AutoVerifyPeer, too):
+        // falling back to plain text would drop the check it asked for.
+        const QSslSocket::PeerVerifyMode v = ssl.configuration->peerVerifyMode();
+        return v == QSslSocket::VerifyPeer || v == QSslSocket::AutoVerifyPeer ? SslOptions::Mode::VerifyIdentity
+                                                                              : SslOptions::Mode::Preferred;
+    }
+    // A CA is only given to check the server against it (PyMySQL verifies chain and name then).
+    return ssl.ca.isEmpty() ? SslOptions::Mode::Preferred : SslOptions::Mode::VerifyIdentity;
 }
 
 ConnectOptions ConnectOptions::fromUrl(const QUrl &url)

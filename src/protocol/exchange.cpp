@@ -252,6 +252,8 @@ Exchange::Status ConnectExchange::onHandshake(const Packet &packet, QByteArray &
             return fail(Error::Type::Operational, ClientError::SslConnectionError,
                         QStringLiteral("TLS is required, but the server does not support it"), true);
         m_tls = serverTls && m_settings.tls != Tls::Disabled;
+        if (!serverTls && m_settings.tls == Tls::Preferred)
+            m_action = Action::PlainFallback;
     }
     if (m_tls)
         wanted |= Capability::Ssl;

@@ -142,8 +142,10 @@ public:
         CompressionAlgorithm compression = CompressionAlgorithm::None; // wanted
         quint8 zstdLevel = 3;
     };
-    //! What the I/O layer must do after handle() returned Continue.
-    enum class Action { None, StartTls };
+    /*! What the I/O layer must do after handle(): StartTls after it returned Continue;
+        PlainFallback (Tls::Preferred, a server without TLS, the login goes on in plain text):
+        tell the user, nothing was done in secret. */
+    enum class Action { None, StartTls, PlainFallback };
 
     explicit ConnectExchange(Settings settings);
     Action takeAction() { return std::exchange(m_action, Action::None); }

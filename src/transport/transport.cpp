@@ -59,7 +59,7 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         onSocketError(ClientError::ServerLost, QStringLiteral("the server closed the connection"));
     });
     connect(m_tcp, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-        if (m_options.ssl.mode != SslOptions::Mode::VerifyCa)
+        if (m_tlsMode != SslOptions::Mode::VerifyCa)
             return; // VerifyIdentity: every error is fatal; the other modes verify nothing
         // VerifyCa checks the chain, not the name.
         QList<QSslError> ignorable;
@@ -73,6 +73,92 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
 }
 
 Transport::~Transport() = default;
+
+namespace {
+
+//! The content of the \a what file \a path, or std::nullopt with *error saying why not.
+std::optional<QByteArray> readTlsFile(const QString &path, const QString &what, QString *error)
+{
+    QFile f(path);
+    if (f.open(QIODevice::ReadOnly)) {
+        QByteArray bytes = f.readAll();
+        if (f.error() == QFileDevice::NoError)
+            return bytes;
+    }
+    *error = QStringLiteral("Cannot read the TLS %1 file '%2': %3").arg(what, path, f.errorString());
+    return std::nullopt;
+}
+
+//! The PEM certificates in the \a what file \a path; at least one, or std::nullopt with *error.
+std::optional<QList<QSslCertificate>> readCertificates(const QString &path, const QString &what, QString *error)
+{
+    const auto pem = readTlsFile(path, what, error);
+    if (!pem)
+        return std::nullopt;
+    QList<QSslCertificate> certs = QSslCertificate::fromData(*pem, QSsl::Pem);
+    if (certs.isEmpty()) {
+        *error = QStringLiteral("The TLS %1 file '%2' holds no PEM certificate").arg(what, path);
+        return std::nullopt;
+    }
+    return certs;
+}
+
+} // namespace
+
+std::optional<QSslConfiguration> Transport::tlsConfiguration(const SslOptions &ssl, SslOptions::Mode mode, QString *error)
+{
+    Q_ASSERT(mode != SslOptions::Mode::Default);
+    QSslConfiguration conf = ssl.configuration.value_or(QSslConfiguration::defaultConfiguration());
+    if (!ssl.configuration) {
+        // Checked here, before anything is sent: a file that is missing or wrong would otherwise
+        // show only as a handshake the server rejects, or not at all (a CA that verifies nothing).
+        if (ssl.cert.isEmpty() != ssl.key.isEmpty()) {
+            *error = ssl.key.isEmpty()
+                    ? QStringLiteral("The TLS client certificate '%1' needs its private key (key is not set)").arg(ssl.cert)
+                    : QStringLiteral("The TLS private key '%1' needs its client certificate (cert is not set)").arg(ssl.key);
+            return std::nullopt;
+        }
+        if (!ssl.ca.isEmpty()) {
+            const auto cas = readCertificates(ssl.ca, QStringLiteral("CA"), error);
+            if (!cas)
+                return std::nullopt;
+            conf.setCaCertificates(*cas);
+        }
+        if (!ssl.cert.isEmpty()) {
+            const auto chain = readCertificates(ssl.cert, QStringLiteral("certificate"), error);
+            if (!chain)
+                return std::nullopt;
+            conf.setLocalCertificateChain(*chain);
+            const auto pem = readTlsFile(ssl.key, QStringLiteral("key"), error);
+            if (!pem)
+                return std::nullopt;
+            QSslKey key;
+            for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+                key = QSslKey(*pem, algorithm);
+                if (!key.isNull())
+                    break;
+            }
+            if (key.isNull()) {
+                *error = QStringLiteral("The TLS key file '%1' holds no PEM private key (RSA, EC or DSA, "
+                                        "without a passphrase)").arg(ssl.key);
+                return std::nullopt;
+            }
+            conf.setPrivateKey(key);
+        }
+    }
+    // A configuration the user made keeps its own verification unless a mode was chosen.
+    if (!ssl.configuration || ssl.mode != SslOptions::Mode::Default) {
+        const bool verify = mode == SslOptions::Mode::VerifyCa || mode == SslOptions::Mode::VerifyIdentity;
+        conf.setPeerVerifyMode(verify ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
+    }
+    return conf;
+}
+
+void Transport::setTls(SslOptions::Mode mode, const QSslConfiguration &configuration)
+{
+    m_tlsMode = mode;
+    m_tlsConfiguration = configuration;
+}
 
 void Transport::open()
 {
@@ -149,30 +235,7 @@ QByteArray Transport::readAll()
 void Transport::startTls()
 {
     Q_ASSERT(m_tcp);
-    const SslOptions &ssl = m_options.ssl;
-    QSslConfiguration conf = ssl.configuration.value_or(QSslConfiguration::defaultConfiguration());
-    if (!ssl.configuration) {
-        if (!ssl.ca.isEmpty())
-            conf.setCaCertificates(QSslCertificate::fromPath(ssl.ca, QSsl::Pem));
-        if (!ssl.cert.isEmpty()) {
-            const auto certs = QSslCertificate::fromPath(ssl.cert, QSsl::Pem);
-            if (!certs.isEmpty())
-                conf.setLocalCertificate(certs.first());
-        }
-        if (!ssl.key.isEmpty()) {
-            QFile f(ssl.key);
-            if (f.open(QIODevice::ReadOnly)) {
-                const QByteArray pem = f.readAll();
-                QSslKey key(pem, QSsl::Rsa);
-                if (key.isNull())
-                    key = QSslKey(pem, QSsl::Ec);
-                conf.setPrivateKey(key);
-            }
-        }
-    }
-    const bool verify = ssl.mode == SslOptions::Mode::VerifyCa || ssl.mode == SslOptions::Mode::VerifyIdentity;
-    conf.setPeerVerifyMode(verify ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
-    m_tcp->setSslConfiguration(conf);
+    m_tcp->setSslConfiguration(m_tlsConfiguration);
     m_tcp->flush(); // the SSLRequest must leave in clear before the TLS ClientHello
     m_tcp->startClientEncryption();
 }
@@ -199,6 +262,16 @@ void Transport::closeGracefully()
 bool Transport::isEncrypted() const
 {
     return m_tcp && m_tcp->isEncrypted();
+}
+
+QSslCipher Transport::sessionCipher() const
+{
+    return isEncrypted() ? m_tcp->sessionCipher() : QSslCipher();
+}
+
+QSsl::SslProtocol Transport::sessionProtocol() const
+{
+    return isEncrypted() ? m_tcp->sessionProtocol() : QSsl::UnknownProtocol;
 }
 
 QString Transport::peerName() const

@@ -7,6 +7,10 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
+#include <QtNetwork/QSslCipher>
+#include <QtNetwork/QSslConfiguration>
+
+#include <optional>
 
 class QSslSocket;
 class QLocalSocket;
@@ -20,6 +24,16 @@ class Transport : public QObject
 public:
     explicit Transport(const ConnectOptions &options, QObject *parent = nullptr);
     ~Transport() override;
+
+    /*! The configuration startTls() will use for \a ssl, whose effective mode (never Default)
+        is \a mode: ca, cert and key read and parsed unless ssl.configuration is given, and the
+        peer verify mode set from \a mode, except for a configuration with ssl.mode Default,
+        which keeps its own. std::nullopt, with \a error saying which file is wrong and why, if
+        a file cannot be read or parsed or a cert comes without its key (or a key without). */
+    static std::optional<QSslConfiguration> tlsConfiguration(const SslOptions &ssl, SslOptions::Mode mode,
+                                                             QString *error);
+    //! What startTls() uses; \a mode is the effective one (see tlsConfiguration()).
+    void setTls(SslOptions::Mode mode, const QSslConfiguration &configuration);
 
     void open();
     void write(const QByteArray &bytes);
@@ -37,6 +51,9 @@ public:
     void closeGracefully();
     bool isLocal() const { return m_local != nullptr; }
     bool isEncrypted() const;
+    //! The TLS session's cipher and protocol (null / UnknownProtocol without TLS).
+    QSslCipher sessionCipher() const;
+    QSsl::SslProtocol sessionProtocol() const;
     QString peerName() const;
 
 Q_SIGNALS:
@@ -55,6 +72,8 @@ private:
     void onBytesWritten();
 
     ConnectOptions m_options;
+    SslOptions::Mode m_tlsMode = SslOptions::Mode::Preferred;
+    QSslConfiguration m_tlsConfiguration;
     QSslSocket *m_tcp = nullptr;
     QLocalSocket *m_local = nullptr;
     QIODevice *m_io = nullptr;
