@@ -52,9 +52,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         their own (Cursor::setQueryTimeout). */
     std::chrono::milliseconds queryTimeout{0};
     /*! The session's autocommit mode, set after connecting (and after a reconnect or
-        Connection::resetConnection()). false (aiomysql's default) or true sends SET AUTOCOMMIT
-        when the server's mode differs; std::nullopt (aiomysql autocommit=None) leaves the
-        session as the server (and initCommand) set it up: the server's @@autocommit. */
+        Connection::resetConnection()). false (aiomysql's default) or true: SET AUTOCOMMIT
+        after initCommand, unless the server's mode is that already (and no initCommand could
+        have changed it). std::nullopt (aiomysql autocommit=None) leaves the session as the
+        server (and initCommand) set it up: the server's @@autocommit. */
     std::optional<bool> autocommit = false;
     bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
     /*! Allows LOAD DATA LOCAL INFILE (off by default: the server names the file, so a
@@ -89,9 +90,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
         (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,
         charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false;
-        none, default or empty for std::nullopt), multi-statements (true/false), init-command, sql-mode, local-infile, program-name, auth-plugin,
-        allow-cleartext-password (true/false), compression (zlib, zstd), read-default-file,
-        read-default-group, local-infile-directory, query-timeout (seconds).
+        none, default or empty for std::nullopt), multi-statements (true/false), init-command,
+        sql-mode, local-infile, program-name, auth-plugin, allow-cleartext-password
+        (true/false), compression (zlib, zstd), read-default-file, read-default-group,
+        local-infile-directory, query-timeout (seconds).
         Unknown options are ignored with a warning. */
     static ConnectOptions fromUrl(const QUrl &url);
 };
