@@ -21,7 +21,7 @@ class FakeServer : public QObject
 public:
     struct Step
     {
-        enum class Kind { Send, Raw, Expect, Respond, Close, StartZstd, ZstdFrame } kind;
+        enum class Kind { Send, Raw, Expect, Respond, Close, StartZstd, ZstdFrame, NextConnection } kind;
         QByteArray bytes; // Send: payload; Raw: bytes as they are; ZstdFrame: inner bytes
         quint8 seq = 0;
         qsizetype announced = -1; // ZstdFrame: the inflated size in the header, if not the real one
@@ -36,6 +36,8 @@ public:
     //! Waits for one client packet and plays what \a f makes of it: a server that decides.
     static Step respond(std::function<QList<Step>(const QByteArray &)> f) { return {Step::Kind::Respond, {}, 0, -1, std::move(f)}; }
     static Step close() { return {Step::Kind::Close, {}, 0}; }
+    //! Waits for the client's next connection (a reconnect): the steps after it play on that one.
+    static Step nextConnection() { return {Step::Kind::NextConnection, {}, 0}; }
     //! From here on both directions speak the zstd compressed protocol (after the login OK).
     static Step startZstd() { return {Step::Kind::StartZstd, {}, 0}; }
     /*! One compressed packet (sequence id \a seq) holding \a inner, framed packets or a slice of
@@ -178,7 +180,11 @@ public:
 private:
     void accept(QIODevice *socket)
     {
+        if (m_socket)
+            m_socket->disconnect(this); // an earlier connection: the script has moved on
         m_socket = socket;
+        m_buffer.clear();
+        ++m_connections;
         connect(m_socket, &QIODevice::readyRead, this, [this] { onRead(); });
         run();
     }
@@ -204,6 +210,10 @@ private:
                 m_zstd = true;
             } else if (s.kind == Step::Kind::ZstdFrame) {
                 m_socket->write(zstdCompressed(s.seq, s.bytes, s.announced));
+            } else if (s.kind == Step::Kind::NextConnection) {
+                if (m_connections <= m_connectionsUsed)
+                    return; // resumes in accept()
+                ++m_connectionsUsed;
             } else if (auto *tcp = qobject_cast<QTcpSocket *>(m_socket)) {
                 tcp->flush();
                 tcp->disconnectFromHost();
@@ -279,6 +289,8 @@ private:
     QIODevice *m_socket = nullptr;
     QList<Step> m_script;
     qsizetype m_pos = 0;
+    int m_connections = 0;     // accepted so far
+    int m_connectionsUsed = 1; // the one the script plays on (1: the first)
     QByteArray m_buffer;
     QList<QByteArray> m_received;
     bool m_zstd = false;

@@ -154,6 +154,38 @@ private Q_SLOTS:
         QTRY_VERIFY(conn.isClosed());
     }
 
+    void pingAnsweredWithErrReconnects()
+    {
+        // A server ending the session answers the ping with ERR 1927 (and here keeps the socket
+        // open): ping(true) ends the session itself, logs in again and pings once more.
+        FakeServer server(afterLogin({FakeServer::expect(),
+                                      FakeServer::send(1, FakeServer::err(1927, "70100", "Connection was killed")),
+                                      FakeServer::nextConnection()})
+                          + afterLogin({FakeServer::expect(), FakeServer::send(1, FakeServer::ok())}));
+        Connection conn(optionsFor(server));
+        AWAIT(conn.open());
+        QList<int> errors;
+        QObject::connect(&conn, &Connection::errorOccurred, &conn, [&errors](const Error &e) { errors.append(e.code()); });
+        AWAIT(conn.ping(true));
+        QCOMPARE(conn.state(), Connection::State::Connected);
+        QCOMPARE(server.received().size(), 4); // login, ping, login, ping
+        QCOMPARE(server.received().at(1), QByteArray("\x0e"));
+        QCOMPARE(server.received().at(3), QByteArray("\x0e"));
+        QCOMPARE(errors, QList<int>{1927}); // once, for the session that ended
+    }
+
+    void pingAnsweredWithErrWithoutReconnect()
+    {
+        FakeServer server(afterLogin({FakeServer::expect(),
+                                      FakeServer::send(1, FakeServer::err(1927, "70100", "Connection was killed"))}));
+        Connection conn(optionsFor(server));
+        AWAIT(conn.open());
+        EXPECT_ERROR(conn.ping(false), OperationalError, 1927);
+        // Closed from this side at once: the session is over even before the server closes.
+        QVERIFY(conn.isClosed());
+        EXPECT_ERROR(conn.query(QStringLiteral("SELECT 1")), OperationalError, 2006);
+    }
+
     void localInfileNotRequested()
     {
         FakeServer server(afterLogin({FakeServer::expect(), FakeServer::send(1, QByteArray("\xfb/etc/passwd"))}));

@@ -436,7 +436,7 @@ private Q_SLOTS:
         QCOMPARE(o.ssl.ca, QStringLiteral("/ca.pem"));
         QCOMPARE(o.charset, QStringLiteral("latin1"));
         QCOMPARE(o.connectTimeout, std::chrono::milliseconds(2500));
-        QVERIFY(o.autocommit);
+        QCOMPARE(o.autocommit, std::optional<bool>(true));
         const ConnectOptions more = ConnectOptions::fromUrl(QUrl(QStringLiteral(
                 "mysql://h/db?local-infile=1&local-infile-directory=/srv/in&query-timeout=1.5&compression=zlib")));
         QVERIFY(more.localInfile);

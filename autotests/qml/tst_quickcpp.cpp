@@ -110,7 +110,7 @@ private Q_SLOTS:
         QCOMPARE(pools.count(), 1);
         QVERIFY(db.pool());
         QCOMPARE(db.pool()->maxSize(), 3);
-        QCOMPARE(db.pool()->options().connection.autocommit, true);
+        QCOMPARE(db.pool()->options().connection.autocommit, std::optional<bool>(true));
         QCOMPARE(statuses.count(), 2); // Connecting, Ready
 
         // A change makes a new pool; the old one is closed.
@@ -134,7 +134,7 @@ private Q_SLOTS:
         QCOMPARE(o.connection.user, QStringLiteral("u"));
         QCOMPARE(o.connection.database, QStringLiteral("shop"));
         QCOMPARE(o.connection.ssl.mode, SslOptions::Mode::Required);
-        QCOMPARE(o.connection.autocommit, false);
+        QCOMPARE(o.connection.autocommit, std::optional<bool>(false));
         QCOMPARE(o.maxSize, 5);
 
         Database defaults;

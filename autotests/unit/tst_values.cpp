@@ -79,6 +79,7 @@ private Q_SLOTS:
     void literalLatin1();
     void literalList();
     void literalUnsupportedType();
+    void literalBytesAsHex();
     void decodedValuesWriteBack_data();
     void decodedValuesWriteBack();
 };
@@ -439,6 +440,23 @@ void tst_Values::literalUnsupportedType()
     const Literal inList = ::literal(QVariantList{1, QVariant::fromValue(QPoint())});
     QVERIFY(!inList.ok);
     QCOMPARE(inList.error.type, Error::Type::Programming);
+}
+
+void tst_Values::literalBytesAsHex()
+{
+    // For SQL handed out as text: bytes that are not text survive only as hex.
+    for (const bool noBackslashEscapes : {false, true}) {
+        SqlWriter w(TextEncoding::Utf8, noBackslashEscapes);
+        w.setBytesAsHex(true);
+        ErrorInfo error;
+        QVERIFY(w.appendLiteral(QByteArray("\x00\x01'\xff", 4), error));
+        w.appendText(u" ");
+        QVERIFY(w.appendLiteral(QByteArray(""), error));
+        w.appendText(u" ");
+        QVERIFY(w.appendLiteral(QVariantList{QByteArray("\\"), QStringLiteral("it's")}, error));
+        QCOMPARE(w.take(), noBackslashEscapes ? QByteArray("_binary X'000127ff' _binary X'' (_binary X'5c', 'it''s')")
+                                              : QByteArray("_binary X'000127ff' _binary X'' (_binary X'5c', 'it\\'s')"));
+    }
 }
 
 void tst_Values::decodedValuesWriteBack_data()

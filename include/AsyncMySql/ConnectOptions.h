@@ -64,7 +64,12 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         3024, and the server is told to stop it (as QFuture::cancel() does). Cursors may set
         their own (Cursor::setQueryTimeout). */
     std::chrono::milliseconds queryTimeout{0};
-    bool autocommit = false;
+    /*! The session's autocommit mode, set after connecting (and after a reconnect or
+        Connection::resetConnection()). false (aiomysql's default) or true: SET AUTOCOMMIT
+        after initCommand, unless the server's mode is that already (and no initCommand could
+        have changed it). std::nullopt (aiomysql autocommit=None) leaves the session as the
+        server (and initCommand) set it up: the server's @@autocommit. */
+    std::optional<bool> autocommit = false;
     bool echo = false;       //!< log every statement (category asyncmysql.query) and emit queryLogged
     /*! Allows LOAD DATA LOCAL INFILE (off by default: the server names the file, so a
         hostile server could ask for any file the program can read). */
@@ -82,7 +87,14 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     //! Lets mysql_clear_password send the password over a connection that is neither TLS nor
     //! a unix socket.
     bool allowCleartextPassword = false;
-    quint32 clientFlag = 0; //!< extra capability flags, e.g. CLIENT_MULTI_STATEMENTS (1 << 16)
+    /*! Lets one query() or Cursor::execute() hold several statements separated by `;`
+        (CLIENT_MULTI_STATEMENTS); Cursor::nextSet() moves through their results. Off by
+        default, unlike aiomysql: with it, a parameter interpolated wrongly (or SQL built by
+        hand) can append statements of its own ("stacked queries"), so an injection becomes
+        DROP TABLE instead of a wrong WHERE. Off, the server rejects a `;` followed by another
+        statement with ProgrammingError 1064. Cursor::callProc() and executeMany() do not need it. */
+    bool multiStatements = false;
+    quint32 clientFlag = 0; //!< extra capability flags (CLIENT_MULTI_STATEMENTS here works as multiStatements)
     enum class Compression { None, Zlib, Zstd } compression = Compression::None;
     int zstdLevel = 3;
     CursorType cursorType = CursorType::Buffered; //!< default of Connection::cursor()
@@ -90,10 +102,11 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
 
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
         (disabled, preferred, required, verify-ca, verify-identity), ssl-ca, ssl-cert, ssl-key,
-        charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false),
-        init-command, sql-mode, local-infile, program-name, auth-plugin,
-        allow-cleartext-password (true/false), compression (zlib, zstd), read-default-file,
-        read-default-group, local-infile-directory, query-timeout (seconds).
+        charset, unix-socket (or socket), connect-timeout (seconds), autocommit (true/false;
+        none, default or empty for std::nullopt), multi-statements (true/false), init-command,
+        sql-mode, local-infile, program-name, auth-plugin, allow-cleartext-password
+        (true/false), compression (zlib, zstd), read-default-file, read-default-group,
+        local-infile-directory, query-timeout (seconds).
         Unknown options are ignored with a warning. */
     static ConnectOptions fromUrl(const QUrl &url);
 };

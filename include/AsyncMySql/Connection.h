@@ -61,7 +61,18 @@ public:
     Cursor *cursor(CursorType type);
     //! Runs \a sql (with %s arguments interpolated, see Cursor::execute) and reads all rows.
     QFuture<ResultSet> query(const QString &sql, const QVariantList &args = {});
-    //! COM_PING; if the connection is closed and \a reconnect is true, opens it first.
+    /*! COM_PING. With \a reconnect (aiomysql's default) a closed connection is opened first,
+        and one whose server end went away without this side noticing yet (KILL CONNECTION, a
+        server restart, wait_timeout: the ping fails) is opened again and pinged once more, as
+        aiomysql's ping does. A reconnect sets the session up as open() does, with the
+        database, charset and autocommit chosen through selectDb(), setCharset() and
+        setAutocommit(). Commands queued behind a failing ping fail with it.
+
+        Fails with OperationalError when the server cannot be reached again; without
+        \a reconnect, with OperationalError when the server end is gone (2013, 2006, or the
+        server's reason such as 1927 "Connection was killed"; the connection is closed then)
+        and InterfaceError on a connection that is closed. A connection being closed
+        (ensureClosed(), close()) is never reopened: InterfaceError. */
     QFuture<void> ping(bool reconnect = true);
     //! Closes the socket now, without COM_QUIT; pending futures fail with InterfaceError.
     void close();
@@ -81,9 +92,17 @@ public:
     QFuture<void> setCharset(const QString &charset);
     QFuture<QList<Warning>> showWarnings();
 
-    //! A SQL literal for \a value, quoted and escaped: 'it''s', 42, NULL, (1,2,3).
-    QString escape(const QVariant &value) const;
-    QString literal(const QVariant &value) const { return escape(value); }
+    /*! A SQL literal for \a value, quoted and escaped for the connection's charset and
+        NO_BACKSLASH_ESCAPES: 'it\\'s', 42, NULL, (1, 2, 3); a QByteArray as the hex literal
+        _binary X'00ff' (its raw bytes could not travel inside a QString), so the text executes
+        to the same value. A value it cannot write (a type with neither a built-in literal nor
+        an encoder in ConnectOptions::converters, a NaN or infinite double) gives a null QString
+        (isNull()), never an empty one, with the reason as a warning in the category
+        asyncmysql.connection; \a ok, if given, is set to false then and to true otherwise.
+        (Cursor::execute() and query() fail with ProgrammingError, DataError for NaN, instead.) */
+    QString escape(const QVariant &value, bool *ok = nullptr) const;
+    //! The same as escape().
+    QString literal(const QVariant &value, bool *ok = nullptr) const { return escape(value, ok); }
     //! Escapes a string's content (no quotes), honouring NO_BACKSLASH_ESCAPES.
     QString escapeString(const QString &text) const;
 

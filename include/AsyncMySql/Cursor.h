@@ -58,9 +58,14 @@ public:
         every CALL is not one of them). Finishes with the variables' values after the call, so
         OUT and INOUT parameters come back in place (IN parameters as they were). */
     QFuture<QVariantList> callProc(const QString &name, const QVariantList &args = {});
-    //! The SQL execute() would send.
-    QString mogrify(const QString &sql, const QVariantList &args = {}) const;
-    QString mogrify(const QString &sql, const QVariantMap &args) const;
+    /*! The statement execute() would send, as text that executes to the same values: byte
+        arrays are written as _binary X'…' hex literals here (execute() sends their raw bytes).
+        For SQL it cannot build (a value escape() cannot write, a bad placeholder, too few or
+        too many arguments, no connection) a null QString (isNull()), with the reason as a
+        warning in the category asyncmysql.connection, where execute() fails (ProgrammingError;
+        DataError for NaN); \a ok, if given, is set to false then and to true otherwise. */
+    QString mogrify(const QString &sql, const QVariantList &args = {}, bool *ok = nullptr) const;
+    QString mogrify(const QString &sql, const QVariantMap &args, bool *ok = nullptr) const;
 
     //! The next row, or std::nullopt after the last.
     QFuture<std::optional<Row>> fetchOne();

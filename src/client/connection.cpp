@@ -235,6 +235,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     s.collation = collation;
     s.extraCapabilities = options.clientFlag;
     s.localInfile = options.localInfile;
+    s.multiStatements = options.multiStatements;
     s.serverPublicKey = options.serverPublicKey;
     s.allowCleartextPassword = options.allowCleartextPassword;
     s.secureTransport = transport->isLocal();
@@ -277,6 +278,40 @@ void ConnectionPrivate::warnPlainFallback()
             << QStringLiteral("%1 offers no TLS: ssl mode Preferred continues without encryption "
                               "(choose Required or a CA to refuse, Disabled to connect in plain text on purpose)")
                        .arg(transport->peerName());
+}
+
+void ConnectionPrivate::ping(bool reconnect, std::function<void(const ErrorInfo *)> done)
+{
+    auto reopenAndPing = [this, done] {
+        open([this, done](const ErrorInfo *error) {
+            if (error)
+                done(error);
+            else
+                ping(false, done);
+        });
+    };
+    if (reconnect && state == Connection::State::Closed) {
+        reopenAndPing();
+        return;
+    }
+    // A server end that went away while we were not reading (KILL CONNECTION, a restart,
+    // wait_timeout) shows only now, as a failed ping: as aiomysql does, reconnect then. Not
+    // for a connection still being opened (its own failure is the answer) nor one the user is
+    // closing or has closed (InterfaceError).
+    const bool mayReconnect = reconnect && state == Connection::State::Connected;
+    enqueue(simpleCommand(Command::Ping, {}, [this, mayReconnect, done, reopenAndPing](const ErrorInfo *error) {
+        // COM_PING has no error of its own: an ERR (1927 killed, 1053 shutdown) is the server
+        // ending the session, and its close follows. End it here, as that close would.
+        if (error && !destroying && state == Connection::State::Connected && error->type != Error::Type::Interface)
+            fatal(*error);
+        if (!error || !mayReconnect || destroying || error->type == Error::Type::Interface
+            || state == Connection::State::Closing) {
+            done(error);
+            return;
+        }
+        qCInfo(lcConnection).noquote() << "ping failed, reconnecting:" << error->message;
+        reopenAndPing();
+    }));
 }
 
 void ConnectionPrivate::onTransportConnected()
@@ -526,10 +561,13 @@ void ConnectionPrivate::authenticated()
     }
     startCompression(negotiated);
 
-    // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit.
+    // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit (unless it
+    // is left to the server). The login OK tells the mode before init_command, which may
+    // change it: then it is set whatever the OK said.
     QStringList setup = sessionStatements();
-    if (options.autocommit != bool(status & ServerStatus::Autocommit))
-        setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(options.autocommit ? 1 : 0);
+    if (options.autocommit
+        && (!options.initCommand.isEmpty() || *options.autocommit != bool(status & ServerStatus::Autocommit)))
+        setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
     if (setup.isEmpty()) {
         setupDone();
         return;
@@ -791,7 +829,10 @@ void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done
     // Client-side at once: the commands queued after these are encoded in this charset.
     applyCharset(options.charset, nullptr);
     QStringList statements{QStringLiteral("SET NAMES %1").arg(charset)};
-    statements << sessionStatements() << QStringLiteral("SET AUTOCOMMIT = %1").arg(options.autocommit ? 1 : 0);
+    statements << sessionStatements();
+    // Left to the server: COM_RESET_CONNECTION has set it back to the server's default.
+    if (options.autocommit)
+        statements << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
     for (const QString &sql : std::as_const(statements)) {
         const QByteArray bytes = encodeText(sql, encoding);
         logQuery(bytes);
@@ -884,19 +925,7 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
 QFuture<void> Connection::ping(bool reconnect)
 {
     auto promise = startedPromise<void>();
-    auto sendPing = [this, promise] {
-        d->enqueue(d->simpleCommand(Command::Ping, {}, finishing(promise)));
-    };
-    if (d->state == State::Closed && reconnect) {
-        d->open([promise, sendPing](const ErrorInfo *error) {
-            if (error)
-                failPromise(*promise, *error);
-            else
-                sendPing();
-        });
-    } else {
-        sendPing();
-    }
+    d->ping(reconnect, finishing(promise));
     return promise->future();
 }
 
@@ -1005,13 +1034,26 @@ QFuture<QList<Warning>> Connection::showWarnings()
     return promise->future();
 }
 
-QString Connection::escape(const QVariant &value) const
+QString sqlText(bool written, QByteArrayView sql, TextEncoding encoding, const ErrorInfo &error, bool *ok)
+{
+    if (ok)
+        *ok = written;
+    if (!written) {
+        // A null QString, never an empty one: "" could pass for SQL that writes nothing.
+        qCWarning(lcConnection).noquote() << "cannot write the SQL:" << error.message;
+        return QString();
+    }
+    const QString text = decodeText(sql, encoding);
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
+QString Connection::escape(const QVariant &value, bool *ok) const
 {
     SqlWriter writer = d->sqlWriter();
+    writer.setBytesAsHex(true);
     ErrorInfo error;
-    if (!writer.appendLiteral(value, error))
-        return QString();
-    return decodeText(writer.result(), d->encoding);
+    const bool written = writer.appendLiteral(value, error);
+    return sqlText(written, writer.result(), d->encoding, error, ok);
 }
 
 QString Connection::escapeString(const QString &text) const

@@ -63,6 +63,10 @@ std::shared_ptr<QPromise<T>> startedPromise()
     return p;
 }
 
+/*! What Connection::escape() and Cursor::mogrify() hand out: \a sql as text if \a written,
+    else a null QString and \a error as a warning. Sets \a ok if given. */
+QString sqlText(bool written, QByteArrayView sql, TextEncoding encoding, const ErrorInfo &error, bool *ok);
+
 class ConnectionPrivate
 {
 public:
@@ -165,6 +169,10 @@ public:
     void open(std::function<void(const ErrorInfo *)> done);
     //! One warning that a Preferred session goes on in plain text (the server offers no TLS).
     void warnPlainFallback();
+    /*! COM_PING (Connection::ping). With \a reconnect: a closed connection is opened first, and
+        one whose server end went away unnoticed is opened again (restoring the session, as
+        open() does) and pinged once more. */
+    void ping(bool reconnect, std::function<void(const ErrorInfo *)> done);
     void onTransportConnected();
     void onReadyRead();
     void onTransportFailed(int code, const QString &message);

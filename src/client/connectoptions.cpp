@@ -81,7 +81,14 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
         } else if (key == u"connect-timeout") {
             o.connectTimeout = std::chrono::milliseconds(qint64(value.toDouble() * 1000));
         } else if (key == u"autocommit") {
-            o.autocommit = parseBool(value);
+            // aiomysql autocommit=None: keep the server's default.
+            const QString l = value.toLower();
+            if (l.isEmpty() || l == u"none" || l == u"null" || l == u"default")
+                o.autocommit = std::nullopt;
+            else
+                o.autocommit = parseBool(value);
+        } else if (key == u"multi-statements") {
+            o.multiStatements = parseBool(value);
         } else if (key == u"init-command") {
             o.initCommand = value;
         } else if (key == u"sql-mode") {

@@ -53,7 +53,10 @@ public:
     void adoptResults(const QList<ResultSet> &results, const ErrorInfo *laterFailure, qint64 total);
     void adoptFailure(const ErrorInfo &error);
     template<typename Args>
-    bool mogrify(const QString &sql, const Args &args, QByteArray &out, ErrorInfo &error) const;
+    bool mogrify(const QString &sql, const Args &args, QByteArray &out, ErrorInfo &error, bool bytesAsHex = false) const;
+    //! Cursor::mogrify(): the SQL as text that executes to the same values.
+    template<typename Args>
+    QString mogrifyText(const QString &sql, const Args &args, bool *ok) const;
     //! Makes results[index] the current result.
     void select(int index);
     //! The error fetching from this cursor is, or nullptr if it may fetch.
@@ -92,17 +95,27 @@ public:
 };
 
 template<typename Args>
-bool CursorPrivate::mogrify(const QString &sql, const Args &args, QByteArray &out, ErrorInfo &error) const
+bool CursorPrivate::mogrify(const QString &sql, const Args &args, QByteArray &out, ErrorInfo &error, bool bytesAsHex) const
 {
     if (!connection) {
         error = ErrorInfo::interface(QStringLiteral("The cursor's connection is gone"));
         return false;
     }
     SqlWriter writer = ConnectionPrivate::get(connection)->sqlWriter();
+    writer.setBytesAsHex(bytesAsHex);
     if (!interpolate(writer, sql, args, error))
         return false;
     out = writer.take();
     return true;
+}
+
+template<typename Args>
+QString CursorPrivate::mogrifyText(const QString &sql, const Args &args, bool *ok) const
+{
+    QByteArray out;
+    ErrorInfo error;
+    const bool written = mogrify(sql, args, out, error, true);
+    return sqlText(written, out, connection ? ConnectionPrivate::get(connection)->encoding : TextEncoding::Utf8, error, ok);
 }
 
 template<typename Args>
@@ -444,22 +457,14 @@ QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &
     return promise->future();
 }
 
-QString Cursor::mogrify(const QString &sql, const QVariantList &args) const
+QString Cursor::mogrify(const QString &sql, const QVariantList &args, bool *ok) const
 {
-    QByteArray out;
-    ErrorInfo error;
-    if (!d->mogrify(sql, args, out, error))
-        return QString();
-    return decodeText(out, ConnectionPrivate::get(d->connection)->encoding);
+    return d->mogrifyText(sql, args, ok);
 }
 
-QString Cursor::mogrify(const QString &sql, const QVariantMap &args) const
+QString Cursor::mogrify(const QString &sql, const QVariantMap &args, bool *ok) const
 {
-    QByteArray out;
-    ErrorInfo error;
-    if (!d->mogrify(sql, args, out, error))
-        return QString();
-    return decodeText(out, ConnectionPrivate::get(d->connection)->encoding);
+    return d->mogrifyText(sql, args, ok);
 }
 
 QFuture<std::optional<Row>> Cursor::fetchOne()

@@ -274,6 +274,10 @@ bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
         appendQuoted(encodeText(value.toString(), m_encoding));
         return true;
     case QMetaType::QByteArray:
+        if (m_bytesAsHex) {
+            m_out.append("_binary X'").append(value.toByteArray().toHex()).append('\'');
+            return true;
+        }
         m_out.append("_binary");
         appendQuoted(value.toByteArray());
         return true;

@@ -30,6 +30,11 @@ public:
     SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr)
         : m_converters(converters), m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
 
+    /*! For SQL handed out as a QString (Connection::escape(), Cursor::mogrify()): byte arrays
+        are written as _binary X'hex' literals, which survive the decoding into text, instead
+        of _binary'...' with their raw bytes (half the size, what goes to the server). */
+    void setBytesAsHex(bool on) { m_bytesAsHex = on; }
+
     void appendText(QStringView sql);
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
     bool appendLiteral(const QVariant &value, ErrorInfo &error);
@@ -47,6 +52,7 @@ private:
     const Converters *m_converters;
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;
+    bool m_bytesAsHex = false;
 };
 
 } // namespace AsyncMySql
