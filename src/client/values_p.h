@@ -27,26 +27,35 @@ class SqlWriter
 {
 public:
     //! \a converters (if given) must outlive the writer.
-    SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr)
-        : m_converters(converters), m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
+    SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr);
 
     void appendText(QStringView sql);
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
     bool appendLiteral(const QVariant &value, ErrorInfo &error);
-    //! Appends \a bytes escaped, without quotes.
+    //! Appends \a bytes escaped, without quotes (only for character sets where no multi-byte
+    //! character holds an ASCII byte, see escapesCharacters()).
     void appendEscaped(QByteArrayView bytes);
+    //! Appends \a text escaped and encoded, without quotes; safe in every character set.
+    void appendEscapedText(QStringView text);
+    /*! True for character sets (gbk, big5, sjis, cp932) where a multi-byte character can end
+        in 0x5C: escaping then works on characters before they are encoded, so no backslash is
+        ever added after a lead byte (where the server would read the two as one character). */
+    bool escapesCharacters() const { return m_escapeCharacters; }
 
     QByteArray &result() { return m_out; }
     QByteArray take() { return std::move(m_out); }
 
 private:
     void appendQuoted(QByteArrayView bytes);
+    void appendQuotedText(QStringView text);
+    void appendQuotedUtf8(QByteArrayView utf8);
     bool appendBuiltinLiteral(const QVariant &value, ErrorInfo &error);
 
     QByteArray m_out;
     const Converters *m_converters;
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;
+    bool m_escapeCharacters;
 };
 
 } // namespace AsyncMySql
