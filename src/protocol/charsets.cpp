@@ -28,6 +28,16 @@ constexpr ByteMapping Tis620Fixes[] = {{0x80, 0x0080}, {0x85, 0x0085}, {0x91, 0x
 constexpr ByteMapping Hp8Fixes[] = {{0xa0, 0x00a0}, {0xa9, 0x02cb}, {0xaf, 0x20a4}, {0xb0, 0x00af},
                                     {0xb3, 0x00b0}, {0xf3, 0x00b5}, {0xf6, 0x2014}};
 
+// ICU's IBM PC-style Japanese tables read 0x1A, 0x1C and 0x7F as U+001C, U+007F and U+001A;
+// MySQL keeps the ASCII control characters as they are. And where the server's sjis reads
+// 0x815F as the backslash (it writes a backslash from a utf8mb4 column so), ICU has U+FF3C.
+constexpr CharMapping Cp932Fixes[] = {{0x1c, 0x1a}, {0x7f, 0x1c}, {0x1a, 0x7f}};
+constexpr CharMapping SjisFixes[] = {{0x1c, 0x1a}, {0x7f, 0x1c}, {0x1a, 0x7f}, {0xff3c, 0x5c},
+                                     {0xff5e, 0x301c}, {0x2225, 0x2016}, {0xff0d, 0x2212},
+                                     {0xffe0, 0x00a2}, {0xffe1, 0x00a3}, {0xffe2, 0x00ac}};
+constexpr CharMapping UjisFixes[] = {{0x2014, 0x2015}, {0xff3c, 0x5c}, {0xffe0, 0x00a2}, {0xffe1, 0x00a3},
+                                     {0xffe2, 0x00ac}, {0xff5e, 0x7e}};
+
 constexpr TextEncoding own(int index) { return TextEncoding(index); }
 
 // Collation ids: the DEFAULT_COLLATE_NAME of information_schema.CHARACTER_SETS, looked up in
@@ -60,11 +70,11 @@ constexpr Charset Table[] = {
     {"gbk", 28, 2, true, "GBK", own(23)},
     {"gb2312", 24, 2, false, "GB2312", own(24)},
     {"big5", 1, 2, true, "Big5", own(25)},
-    {"sjis", 13, 2, true, "Shift_JIS", own(26), {}, true},
-    {"cp932", 95, 2, true, "windows-31j", own(27), {}, true},
+    {"sjis", 13, 2, true, "Shift_JIS", own(26), {}, SjisFixes},
+    {"cp932", 95, 2, true, "windows-31j", own(27), {}, Cp932Fixes},
     // MySQL's euckr is the Unified Hangul Code (cp949), not plain EUC-KR.
     {"euckr", 19, 2, false, "windows-949", own(28)},
-    {"ujis", 12, 3, false, "ibm-954_P101-2007", own(29)},
+    {"ujis", 12, 3, false, "ibm-954_P101-2007", own(29), {}, UjisFixes},
     // The table with NEC's row 13 (circled digits etc.); it has no JIS X 0212 (3-byte) part.
     {"eucjpms", 97, 3, false, "ibm-33722_P12A_P12A-2009_U2", own(30)},
 };
@@ -109,7 +119,7 @@ std::unique_ptr<SingleByteTable> buildTable(const Charset &cs)
         const QString s = b < 0x80 ? QString() : decoder.decode(QByteArrayView(&byte, 1));
         t->toUnicode[b] = b < 0x80 ? char16_t(b) : s.size() == 1 ? s.at(0).unicode() : char16_t(0xfffd);
     }
-    for (const ByteMapping &fix : cs.fixes)
+    for (const ByteMapping &fix : cs.byteFixes)
         t->toUnicode[fix.byte] = fix.codePoint;
     for (int b = 0x80; b < 256; ++b) {
         const char16_t c = t->toUnicode[b];
@@ -182,10 +192,27 @@ ThreadConverters &threadConverters()
     return *converters;
 }
 
-// ICU's IBM PC-style Japanese tables map 0x1A, 0x1C and 0x7F to U+001C, U+007F and U+001A.
-char16_t unrotate(char16_t c) { return c == 0x1c ? 0x1a : c == 0x7f ? 0x1c : c == 0x1a ? 0x7f : c; }
-char16_t rotate(char16_t c) { return c == 0x1a ? 0x1c : c == 0x1c ? 0x7f : c == 0x7f ? 0x1a : c; }
-bool isRotated(QChar c) { return c.unicode() == 0x1a || c.unicode() == 0x1c || c.unicode() == 0x7f; }
+//! \a text with the characters of \a fixes replaced (\a toServer: ICU's by the server's).
+//! Returns false, leaving \a out alone, when there is nothing to replace (the common case).
+bool applyFixes(QStringView text, std::span<const CharMapping> fixes, bool toServer, QString &out)
+{
+    auto replacement = [&](char16_t c) -> char16_t {
+        for (const CharMapping &m : fixes) {
+            if (toServer ? m.icu == c : m.server == c && (m.server >= 0x80 || m.icu < 0x80))
+                return toServer ? m.server : m.icu;
+        }
+        return c;
+    };
+    qsizetype i = 0;
+    while (i < text.size() && replacement(text[i].unicode()) == text[i].unicode())
+        ++i;
+    if (i == text.size())
+        return false;
+    out = text.toString();
+    for (; i < out.size(); ++i)
+        out[i] = QChar(replacement(out[i].unicode()));
+    return true;
+}
 
 QString decodeMultiByte(QByteArrayView bytes, const Charset &cs)
 {
@@ -197,10 +224,9 @@ QString decodeMultiByte(QByteArrayView bytes, const Charset &cs)
     // set, and Qt 6.4's resetState() closes the ICU converter: start with a new one.
     if (decoder->hasError())
         decoder.emplace(cs.codec, QStringConverter::Flag::Stateless);
-    if (cs.rotatedControls && std::any_of(out.cbegin(), out.cend(), isRotated)) {
-        for (QChar &c : out)
-            c = QChar(unrotate(c.unicode()));
-    }
+    QString fixed;
+    if (!cs.charFixes.empty() && applyFixes(out, cs.charFixes, true, fixed))
+        return fixed;
     return out;
 }
 
@@ -209,13 +235,9 @@ QByteArray encodeMultiByte(QStringView text, const Charset &cs)
     std::optional<QStringEncoder> &encoder = threadConverters().encoders[int(cs.encoding)];
     if (!encoder)
         encoder.emplace(cs.codec, QStringConverter::Flag::Stateless);
-    QString rotated;
-    if (cs.rotatedControls && std::any_of(text.begin(), text.end(), isRotated)) {
-        rotated = text.toString();
-        for (QChar &c : rotated)
-            c = QChar(rotate(c.unicode()));
-        text = rotated;
-    }
+    QString fixed;
+    if (!cs.charFixes.empty() && applyFixes(text, cs.charFixes, false, fixed))
+        text = fixed;
     QByteArray out = encoder->encode(text);
     if (!encoder->hasError())
         return out;

@@ -21,6 +21,14 @@ struct ByteMapping
     char16_t codePoint;
 };
 
+//! A character of a multi-byte set that the server reads as another character than ICU does:
+//! ICU decodes the bytes to \c icu, the server to \c server.
+struct CharMapping
+{
+    char16_t icu;
+    char16_t server;
+};
+
 struct Charset
 {
     const char *name;   //!< MySQL's name, lower case
@@ -36,10 +44,11 @@ struct Charset
     //! the charset's own value (its index in charsets()).
     TextEncoding encoding;
     //! Single-byte sets only: where the server's table differs from ICU's.
-    std::span<const ByteMapping> fixes = {};
-    //! ICU's IBM PC-style tables (Shift_JIS, windows-31j) exchange 0x1A, 0x1C and 0x7F; MySQL
-    //! keeps the ASCII control characters as they are.
-    bool rotatedControls = false;
+    std::span<const ByteMapping> byteFixes = {};
+    //! Multi-byte sets only: where the server's table differs from ICU's. Applied to what ICU
+    //! decodes, and the other way round before encoding - except that an ASCII character is
+    //! always written as itself (the escaping relies on it).
+    std::span<const CharMapping> charFixes = {};
 };
 
 //! Every character set a connection can use, in the order TextEncoding values index.
