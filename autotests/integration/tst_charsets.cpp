@@ -136,6 +136,9 @@ private Q_SLOTS:
         QCOMPARE(scalar(*c, QStringLiteral("SELECT %s"), {text}).toString(), text);
         QCOMPARE(scalar(*c, QStringLiteral("SELECT '%1'").arg(c->escapeString(text))).toString(), text);
         QCOMPARE(scalar(*c, c->cursor()->mogrify(QStringLiteral("SELECT %s"), {text})).toString(), text);
+        // Column names come in the set as well.
+        const QString alias = text.left(4);
+        QCOMPARE(AWAIT(c->query(QStringLiteral("SELECT 1 AS `%1`").arg(alias))).columns().first().name(), alias);
         // JSON parameters are text in the connection's set too.
         const QJsonObject json{{QStringLiteral("k"), text}};
         QCOMPARE(scalar(*c, QStringLiteral("SELECT JSON_VALUE(%s, '$.k')"), {json}).toString(), text);

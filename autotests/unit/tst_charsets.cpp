@@ -192,6 +192,14 @@ private Q_SLOTS:
         QCOMPARE(decodeConverted("x", sjis), QStringLiteral("x"));
     }
 
+    void names()
+    {
+        // Column names: UTF-8, latin1 as cp1252 (0x80 is the euro sign), or a converted set.
+        QCOMPARE(decodeName("\xc3\xa9", TextEncoding::Utf8), QStringLiteral("\u00e9"));
+        QCOMPARE(decodeName("\x80\xe9", TextEncoding::Latin1), QString::fromUtf16(u"\u20ac\u00e9"));
+        QCOMPARE(decodeName("\xcf\xf0", named("cp1251").encoding), QString::fromUtf16(u"\u041f\u0440"));
+    }
+
     void convertersPerThread()
     {
         // Multi-byte sets keep an ICU converter per thread: decoding in parallel is safe.

@@ -32,15 +32,14 @@ public:
     void appendText(QStringView sql);
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
     bool appendLiteral(const QVariant &value, ErrorInfo &error);
-    //! Appends \a bytes escaped, without quotes (only for character sets where no multi-byte
-    //! character holds an ASCII byte, see escapesCharacters()).
+    //! Appends \a bytes escaped, without quotes (byte-wise: safe only where no multi-byte
+    //! character holds an ASCII byte; text goes through appendEscapedText()).
     void appendEscaped(QByteArrayView bytes);
-    //! Appends \a text escaped and encoded, without quotes; safe in every character set.
+    /*! Appends \a text escaped and encoded, without quotes; safe in every character set. In
+        gbk, big5, sjis and cp932 a multi-byte character can end in 0x5C: there the characters
+        are escaped before they are encoded, so no backslash is ever added after a lead byte
+        (where the server would read the two as one character). */
     void appendEscapedText(QStringView text);
-    /*! True for character sets (gbk, big5, sjis, cp932) where a multi-byte character can end
-        in 0x5C: escaping then works on characters before they are encoded, so no backslash is
-        ever added after a lead byte (where the server would read the two as one character). */
-    bool escapesCharacters() const { return m_escapeCharacters; }
 
     QByteArray &result() { return m_out; }
     QByteArray take() { return std::move(m_out); }
@@ -55,7 +54,7 @@ private:
     const Converters *m_converters;
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;
-    bool m_escapeCharacters;
+    bool m_escapeCharacters; //!< appendEscapedText() escapes characters, bytes go as X'..'
 };
 
 } // namespace AsyncMySql

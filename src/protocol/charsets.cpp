@@ -299,6 +299,18 @@ QString unsupportedCharsetMessage(QStringView name)
     return QStringLiteral("Character set '%1' is not supported: no such character set%2").arg(name, supported);
 }
 
+QString decodeName(QByteArrayView bytes, TextEncoding encoding)
+{
+    if (encoding == TextEncoding::Utf8)
+        return QString::fromUtf8(bytes);
+    if (encoding == TextEncoding::Latin1) {
+        // ICU's windows-1252 is MySQL's latin1 byte for byte; its table takes latin1's slot.
+        static constexpr Charset Cp1252 = {"latin1", 8, 1, false, "windows-1252", TextEncoding::Latin1};
+        return decodeSingleByte(bytes, Cp1252);
+    }
+    return decodeConverted(bytes, encoding);
+}
+
 QString decodeConverted(QByteArrayView bytes, TextEncoding encoding)
 {
     const Charset &cs = charsetFor(encoding);

@@ -65,5 +65,7 @@ QString unsupportedCharsetMessage(QStringView name);
 //! use one converter per thread, single-byte sets a table built once.
 QString decodeConverted(QByteArrayView bytes, TextEncoding encoding);
 QByteArray encodeConverted(QStringView text, TextEncoding encoding);
+//! A name in a column definition (column, table, schema) in any of the sets, latin1 too.
+QString decodeName(QByteArrayView bytes, TextEncoding encoding);
 
 } // namespace AsyncMySql::Protocol
