@@ -51,6 +51,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     QString user;
     QString password;
     QString database;   //!< aiomysql: db
+    /*! The client character set (MySQL's name, case-insensitive): utf8mb4, utf8mb3/utf8, latin1
+        (cp1252), ascii, binary, or any other MariaDB client set Qt can convert (cp1250,
+        koi8r, gbk, big5, sjis, ujis, ... listed in the README). Others make open() fail with
+        NotSupportedError. */
     QString charset = QStringLiteral("utf8mb4");
     QString sqlMode;     //!< if set: SET sql_mode after connecting
     QString initCommand; //!< if set: run after connecting

@@ -89,6 +89,10 @@ public:
     QFuture<void> commit();
     QFuture<void> rollback();
     QFuture<void> selectDb(const QString &database);
+    /*! SET NAMES \a charset; text is converted in that character set from then on (see
+        ConnectOptions::charset). Fails with NotSupportedError naming it, before anything is
+        sent, for a set that cannot be a client set (ucs2, utf16, utf32) or that Qt cannot
+        convert, and with the server's error if SET NAMES fails; the charset is unchanged then. */
     QFuture<void> setCharset(const QString &charset);
     QFuture<QList<Warning>> showWarnings();
 
@@ -103,7 +107,8 @@ public:
     QString escape(const QVariant &value, bool *ok = nullptr) const;
     //! The same as escape().
     QString literal(const QVariant &value, bool *ok = nullptr) const { return escape(value, ok); }
-    //! Escapes a string's content (no quotes), honouring NO_BACKSLASH_ESCAPES.
+    //! Escapes a string's content (no quotes), honouring NO_BACKSLASH_ESCAPES and, in gbk,
+    //! big5, sjis and cp932, escaping characters rather than bytes.
     QString escapeString(const QString &text) const;
 
     State state() const;
@@ -114,7 +119,7 @@ public:
     QString unixSocket() const;
     QString database() const;
     QString charset() const;
-    QString encoding() const; //!< the Qt codec name used for text (e.g. "UTF-8")
+    QString encoding() const; //!< the Qt codec name used for text (e.g. "UTF-8", "windows-1251", "Shift_JIS")
     bool echo() const;
     void setEcho(bool on);
     //! The autocommit mode the server reported last.

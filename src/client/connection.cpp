@@ -7,6 +7,7 @@
 
 #include <AsyncMySql/Cursor.h>
 
+#include "../protocol/charsets.h"
 #include "../protocol/constants.h"
 
 #include <QtCore/QCoreApplication>
@@ -47,29 +48,6 @@ void BufferedSink::resultFinished(const ResultMetaPtr &meta, const OkPacket &ok)
 // ConnectionPrivate
 
 namespace {
-
-struct CharsetInfo
-{
-    quint8 collation;
-    TextEncoding encoding;
-};
-
-// The character sets whose text we can decode; the collation is announced in the handshake.
-std::optional<CharsetInfo> charsetInfo(const QString &name)
-{
-    const QString n = name.toLower();
-    if (n == u"utf8mb4")
-        return CharsetInfo{Collation::Utf8mb4GeneralCi, TextEncoding::Utf8};
-    if (n == u"utf8" || n == u"utf8mb3")
-        return CharsetInfo{Collation::Utf8GeneralCi, TextEncoding::Utf8};
-    if (n == u"latin1")
-        return CharsetInfo{Collation::Latin1SwedishCi, TextEncoding::Latin1};
-    if (n == u"ascii")
-        return CharsetInfo{11, TextEncoding::Latin1};
-    if (n == u"binary")
-        return CharsetInfo{Collation::Binary, TextEncoding::Utf8};
-    return std::nullopt;
-}
 
 QByteArray clientVersion() { return QByteArrayLiteral("0.1.0"); }
 
@@ -142,16 +120,15 @@ ErrorInfo ConnectionPrivate::notConnectedError() const
 
 bool ConnectionPrivate::applyCharset(const QString &name, ErrorInfo *error)
 {
-    const auto info = charsetInfo(name);
-    if (!info) {
+    const Charset *cs = findCharset(name);
+    if (!cs) {
         if (error)
-            *error = ErrorInfo::notSupported(QStringLiteral("Character set '%1' is not supported "
-                                                            "(use utf8mb4, utf8mb3, latin1, ascii or binary)").arg(name));
+            *error = ErrorInfo::notSupported(unsupportedCharsetMessage(name));
         return false;
     }
     charset = name.toLower();
-    collation = info->collation;
-    encoding = info->encoding;
+    collation = cs->collation;
+    encoding = cs->encoding;
     return true;
 }
 
@@ -1001,9 +978,9 @@ QFuture<void> Connection::selectDb(const QString &db)
 
 QFuture<void> Connection::setCharset(const QString &charset)
 {
-    if (!charsetInfo(charset))
-        return failedFuture<void>(ErrorInfo::notSupported(
-                QStringLiteral("Character set '%1' is not supported").arg(charset)));
+    // Checked here, before anything is sent: the name goes into SET NAMES as it is.
+    if (!findCharset(charset))
+        return failedFuture<void>(ErrorInfo::notSupported(unsupportedCharsetMessage(charset)));
     auto promise = startedPromise<void>();
     d->runQuery(QStringLiteral("SET NAMES %1").arg(charset), [this, promise, charset](const ErrorInfo *error, const QList<ResultSet> &) {
         if (error) {
@@ -1059,7 +1036,7 @@ QString Connection::escape(const QVariant &value, bool *ok) const
 QString Connection::escapeString(const QString &text) const
 {
     SqlWriter writer = d->sqlWriter();
-    writer.appendEscaped(encodeText(text, d->encoding));
+    writer.appendEscapedText(text);
     return decodeText(writer.result(), d->encoding);
 }
 
@@ -1073,7 +1050,11 @@ QString Connection::database() const { return d->database; }
 QString Connection::charset() const { return d->charset; }
 QString Connection::encoding() const
 {
-    return d->encoding == TextEncoding::Latin1 ? QStringLiteral("windows-1252") : QStringLiteral("UTF-8");
+    if (d->encoding == TextEncoding::Utf8)
+        return QStringLiteral("UTF-8");
+    if (d->encoding == TextEncoding::Latin1)
+        return QStringLiteral("windows-1252");
+    return QLatin1String(charsetFor(d->encoding).codec);
 }
 bool Connection::echo() const { return d->echo; }
 void Connection::setEcho(bool on) { d->echo = on; }

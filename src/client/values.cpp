@@ -2,6 +2,8 @@
 #include "values_p.h"
 #include "temporal_p.h"
 
+#include "../protocol/charsets.h"
+
 #include <AsyncMySql/Types.h>
 
 #include <QtCore/QDate>
@@ -82,13 +84,19 @@ char encodeCp1252(char16_t c)
 
 QString decodeText(QByteArrayView bytes, TextEncoding encoding)
 {
-    return encoding == TextEncoding::Latin1 ? decodeCp1252(bytes) : QString::fromUtf8(bytes);
+    if (encoding == TextEncoding::Utf8)
+        return QString::fromUtf8(bytes);
+    if (encoding == TextEncoding::Latin1)
+        return decodeCp1252(bytes);
+    return Protocol::decodeConverted(bytes, encoding);
 }
 
 QByteArray encodeText(QStringView text, TextEncoding encoding)
 {
-    if (encoding != TextEncoding::Latin1)
+    if (encoding == TextEncoding::Utf8)
         return text.toUtf8();
+    if (encoding != TextEncoding::Latin1)
+        return Protocol::encodeConverted(text, encoding);
     QByteArray out(text.size(), Qt::Uninitialized);
     for (qsizetype i = 0; i < text.size(); ++i)
         out[i] = encodeCp1252(text[i].unicode());
@@ -161,6 +169,9 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
     case ValueKind::Bytes:
         return QByteArray(p, n);
     case ValueKind::Json:
+        // JSON text comes in the connection's character set; QJsonDocument reads UTF-8.
+        if (encoding != TextEncoding::Utf8)
+            return decodeJson(decodeText(QByteArrayView(p, n), encoding).toUtf8());
         return decodeJson(QByteArrayView(p, n));
     case ValueKind::Bit: {
         quint64 v = 0;
@@ -175,6 +186,61 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+/*! The escaping rules, for bytes (QByteArray) and for UTF-16 code units (QString) alike. */
+template<typename Buffer, typename Unit>
+void escapeInto(Buffer &out, const Unit *p, qsizetype n, bool noBackslashEscapes)
+{
+    auto put = [&out](Unit u) {
+        if constexpr (std::is_same_v<Buffer, QString>)
+            out.append(QChar(u));
+        else
+            out.append(u);
+    };
+    auto pair = [&put](char escaped) {
+        put(Unit('\\'));
+        put(Unit(escaped));
+    };
+    out.reserve(out.size() + n + 16);
+    if (noBackslashEscapes) {
+        // The server treats backslashes literally; only the quote needs doubling.
+        for (qsizetype i = 0; i < n; ++i) {
+            if (p[i] == Unit('\''))
+                put(p[i]);
+            put(p[i]);
+        }
+        return;
+    }
+    for (qsizetype i = 0; i < n; ++i) {
+        const Unit u = p[i];
+        switch (u) {
+        case Unit('\0'): pair('0'); break;
+        case Unit('\n'): pair('n'); break;
+        case Unit('\r'): pair('r'); break;
+        case Unit('\\'): pair('\\'); break;
+        case Unit('\''): pair('\''); break;
+        case Unit('"'): pair('"'); break;
+        case Unit('\x1a'): pair('Z'); break;
+        default: put(u);
+        }
+    }
+}
+
+bool charactersNeedEscaping(TextEncoding encoding)
+{
+    return encoding != TextEncoding::Utf8 && encoding != TextEncoding::Latin1
+            && Protocol::charsetFor(encoding).backslashInMultibyte;
+}
+
+} // namespace
+
+SqlWriter::SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters)
+    : m_converters(converters), m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes),
+      m_escapeCharacters(charactersNeedEscaping(encoding))
+{
+}
+
 void SqlWriter::appendText(QStringView sql)
 {
     m_out += encodeText(sql, m_encoding);
@@ -182,30 +248,22 @@ void SqlWriter::appendText(QStringView sql)
 
 void SqlWriter::appendEscaped(QByteArrayView bytes)
 {
-    m_out.reserve(m_out.size() + bytes.size() + 16);
-    if (m_noBackslashEscapes) {
-        // The server treats backslashes literally; only the quote needs doubling.
-        for (const char c : bytes) {
-            if (c == '\'')
-                m_out.append('\'');
-            m_out.append(c);
-        }
+    // Safe byte-wise where every byte escaped here is ASCII and no multi-byte character
+    // contains an ASCII byte: UTF-8, the single-byte sets, the EUC ones.
+    escapeInto(m_out, bytes.data(), bytes.size(), m_noBackslashEscapes);
+}
+
+void SqlWriter::appendEscapedText(QStringView text)
+{
+    if (!m_escapeCharacters) {
+        appendEscaped(encodeText(text, m_encoding));
         return;
     }
-    // Safe byte-wise for UTF-8 and latin1: every byte escaped here is ASCII, and no UTF-8
-    // multi-byte sequence contains an ASCII byte.
-    for (const char c : bytes) {
-        switch (c) {
-        case '\0': m_out.append("\\0", 2); break;
-        case '\n': m_out.append("\\n", 2); break;
-        case '\r': m_out.append("\\r", 2); break;
-        case '\\': m_out.append("\\\\", 2); break;
-        case '\'': m_out.append("\\'", 2); break;
-        case '"': m_out.append("\\\"", 2); break;
-        case '\x1a': m_out.append("\\Z", 2); break;
-        default: m_out.append(c);
-        }
-    }
+    // Escape the characters, then encode: the encoder writes a 0x5C or 0x27 byte on its own
+    // only inside a multi-byte character, which the server's lexer reads as one.
+    QString escaped;
+    escapeInto(escaped, text.utf16(), text.size(), m_noBackslashEscapes);
+    m_out += encodeText(escaped, m_encoding);
 }
 
 void SqlWriter::appendQuoted(QByteArrayView bytes)
@@ -213,6 +271,21 @@ void SqlWriter::appendQuoted(QByteArrayView bytes)
     m_out.append('\'');
     appendEscaped(bytes);
     m_out.append('\'');
+}
+
+void SqlWriter::appendQuotedText(QStringView text)
+{
+    m_out.append('\'');
+    appendEscapedText(text);
+    m_out.append('\'');
+}
+
+void SqlWriter::appendQuotedUtf8(QByteArrayView utf8)
+{
+    if (m_encoding == TextEncoding::Utf8)
+        appendQuoted(utf8);
+    else
+        appendQuotedText(QString::fromUtf8(utf8));
 }
 
 bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
@@ -271,10 +344,12 @@ bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
         return true;
     }
     case QMetaType::QString:
-        appendQuoted(encodeText(value.toString(), m_encoding));
+        appendQuotedText(value.toString());
         return true;
     case QMetaType::QByteArray:
-        if (m_bytesAsHex) {
+        if (m_bytesAsHex || m_escapeCharacters) {
+            // Text handed out as a QString cannot carry raw bytes; and in gbk/big5/sjis/cp932 a
+            // byte >= 0x80 followed by an escaping backslash reads as one character.
             m_out.append("_binary X'").append(value.toByteArray().toHex()).append('\'');
             return true;
         }
@@ -296,18 +371,18 @@ bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
         appendQuoted(DateTime::fromQDateTime(value.toDateTime()).toString().toLatin1());
         return true;
     case QMetaType::QJsonDocument:
-        appendQuoted(value.toJsonDocument().toJson(QJsonDocument::Compact));
+        appendQuotedUtf8(value.toJsonDocument().toJson(QJsonDocument::Compact));
         return true;
     case QMetaType::QJsonObject:
-        appendQuoted(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
+        appendQuotedUtf8(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
         return true;
     case QMetaType::QJsonArray:
-        appendQuoted(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
+        appendQuotedUtf8(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
         return true;
     case QMetaType::QJsonValue: {
         // A scalar: serialise it inside an array and strip the brackets.
         QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
-        appendQuoted(QByteArrayView(text).sliced(1, text.size() - 2));
+        appendQuotedUtf8(QByteArrayView(text).sliced(1, text.size() - 2));
         return true;
     }
     case QMetaType::QVariantList: case QMetaType::QStringList: {

@@ -27,8 +27,7 @@ class SqlWriter
 {
 public:
     //! \a converters (if given) must outlive the writer.
-    SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr)
-        : m_converters(converters), m_encoding(encoding), m_noBackslashEscapes(noBackslashEscapes) { }
+    SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Converters *converters = nullptr);
 
     /*! For SQL handed out as a QString (Connection::escape(), Cursor::mogrify()): byte arrays
         are written as _binary X'hex' literals, which survive the decoding into text, instead
@@ -38,14 +37,22 @@ public:
     void appendText(QStringView sql);
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
     bool appendLiteral(const QVariant &value, ErrorInfo &error);
-    //! Appends \a bytes escaped, without quotes.
+    //! Appends \a bytes escaped, without quotes (byte-wise: safe only where no multi-byte
+    //! character holds an ASCII byte; text goes through appendEscapedText()).
     void appendEscaped(QByteArrayView bytes);
+    /*! Appends \a text escaped and encoded, without quotes; safe in every character set. In
+        gbk, big5, sjis and cp932 a multi-byte character can end in 0x5C: there the characters
+        are escaped before they are encoded, so no backslash is ever added after a lead byte
+        (where the server would read the two as one character). */
+    void appendEscapedText(QStringView text);
 
     QByteArray &result() { return m_out; }
     QByteArray take() { return std::move(m_out); }
 
 private:
     void appendQuoted(QByteArrayView bytes);
+    void appendQuotedText(QStringView text);
+    void appendQuotedUtf8(QByteArrayView utf8);
     bool appendBuiltinLiteral(const QVariant &value, ErrorInfo &error);
 
     QByteArray m_out;
@@ -53,6 +60,7 @@ private:
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;
     bool m_bytesAsHex = false;
+    bool m_escapeCharacters; //!< appendEscapedText() escapes characters, bytes go as X'..'
 };
 
 } // namespace AsyncMySql

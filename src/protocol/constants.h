@@ -111,11 +111,10 @@ enum : quint16 {
 };
 }
 
-//! Collation numbers the handshake can announce directly.
+//! Collation numbers the handshake can announce directly (every character set's default
+//! collation is in charsets.cpp).
 namespace Collation {
 enum : quint8 {
-    Latin1SwedishCi = 8,
-    Utf8GeneralCi = 33,
     Binary = 63,
     Utf8mb4GeneralCi = 45,
 };

@@ -72,7 +72,7 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
     case State::First:
         return onFirst(packet, out);
     case State::Columns: {
-        auto column = parseColumnDefinition(packet.view(), m_capabilities);
+        auto column = parseColumnDefinition(packet.view(), m_capabilities, m_settings.encoding);
         if (!column)
             return protocolError(QStringLiteral("malformed column definition"));
         m_meta->columns.append(*column);

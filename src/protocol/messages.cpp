@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "messages.h"
+#include "charsets.h"
 #include "constants.h"
 #include "wire.h"
 
@@ -107,12 +108,13 @@ std::optional<Handshake> parseHandshake(QByteArrayView payload)
     return h;
 }
 
-std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capabilities)
+std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capabilities, TextEncoding encoding)
 {
     ByteReader r(payload);
     auto *d = new ColumnPrivate;
     Column column = ColumnPrivate::make(d); // owns d from here on
-    auto text = [&r] { return QString::fromUtf8(r.lenencString()); };
+    // Names come in character_set_results, which is the connection's character set.
+    auto text = [&r, encoding] { return decodeName(r.lenencString(), encoding); };
     r.lenencString(); // catalog, always "def"
     d->schema = text();
     d->table = text();

@@ -64,7 +64,8 @@ std::optional<OkPacket> parseEof(QByteArrayView payload);
 std::optional<ErrPacket> parseErr(QByteArrayView payload);
 std::optional<Handshake> parseHandshake(QByteArrayView payload);
 //! A column definition packet (Protocol::ColumnDefinition41).
-std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capabilities);
+std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capabilities,
+                                            TextEncoding encoding = TextEncoding::Utf8);
 /*! A text-protocol row: fills \a row's cells with offsets into \a packet's buffer.
     Returns false if the packet does not hold exactly \a columnCount values. */
 bool parseTextRow(const Packet &packet, int columnCount, RowPrivate &row);

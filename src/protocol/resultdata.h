@@ -44,6 +44,8 @@ enum class ValueKind : quint8 {
     Bit,      //!< quint64 from big-endian bytes
 };
 
+//! How a connection's text is converted: the two fast paths, or (any other value) the index of
+//! a character set converted by Qt in Protocol::charsets() (charsets.h).
 enum class TextEncoding : quint8 { Utf8, Latin1 };
 
 /*! What every row of one result shares: the columns and how to decode and name them. */
