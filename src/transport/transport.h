@@ -35,6 +35,9 @@ public:
     void abort();
     //! Writes what is buffered, then closes.
     void closeGracefully();
+    /*! Hands what is buffered to the operating system now, as far as it takes it without
+        blocking, then closes at once (the system still sends what it took). Emits nothing. */
+    void flushAndAbort();
     bool isLocal() const { return m_local != nullptr; }
     bool isEncrypted() const;
     QString peerName() const;
