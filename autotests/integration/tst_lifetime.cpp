@@ -118,18 +118,24 @@ private Q_SLOTS:
     {
         QTest::addColumn<bool>("viaParent");
         QTest::addColumn<bool>("pending"); // a query still on its way
-        QTest::newRow("deleted") << false << false;
-        QTest::newRow("parent deleted") << true << false;
-        QTest::newRow("deleted with a query pending") << false << true;
+        QTest::addColumn<bool>("unixSocket");
+        QTest::newRow("deleted") << false << false << false;
+        QTest::newRow("parent deleted") << true << false << false;
+        QTest::newRow("deleted with a query pending") << false << true << false;
+        QTest::newRow("unix socket") << false << false << true;
     }
 
     void deletedConnectionQuits()
     {
         QFETCH(bool, viaParent);
         QFETCH(bool, pending);
+        QFETCH(bool, unixSocket);
         const qint64 before = abortedClients();
         auto parent = std::make_unique<QObject>();
-        auto *conn = new Connection(TestUtil::options(), parent.get());
+        ConnectOptions o = TestUtil::options();
+        if (unixSocket)
+            o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        auto *conn = new Connection(o, parent.get());
         AWAIT(conn->open());
         const quint32 id = conn->threadId();
         QVERIFY(sessionExists(id));
@@ -273,6 +279,30 @@ private Q_SLOTS:
         QCOMPARE(rowsInT(), qint64(0));
         Transaction tx = AWAIT(conn.transaction()); // and the connection is free for another
         AWAIT(tx.commit());
+    }
+
+    void transactionEndsWithTheLease()
+    {
+        // Released with its transaction open (the pool rolls it back), the connection goes to
+        // the next user: the old handle, dropped then, must not roll back the new user's work.
+        PoolOptions o;
+        o.connection = transactional();
+        o.minSize = 1;
+        o.maxSize = 1;
+        o.resetOnRelease = false; // the pool only rolls back
+        std::unique_ptr<Pool> pool(AWAIT(Pool::create(o)));
+        PooledConnection first = AWAIT(pool->acquire());
+        Transaction old = AWAIT(first->transaction());
+        AWAIT(first->query(QStringLiteral("INSERT INTO t_life VALUES (1)")));
+        first.release();
+        QVERIFY(!old.isActive());
+        PooledConnection second = AWAIT(pool->acquire());
+        Transaction mine = AWAIT(second->transaction());
+        AWAIT(second->query(QStringLiteral("INSERT INTO t_life VALUES (2)")));
+        old = Transaction();
+        AWAIT(mine.commit());
+        QCOMPARE(rowsInT(), qint64(1));
+        QCOMPARE(scalar(m_other.get(), QStringLiteral("SELECT id FROM t_life")), qint64(2));
     }
 
     void errorInAThenChainRollsBack()
