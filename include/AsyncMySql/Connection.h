@@ -30,8 +30,8 @@ class Cursor;
 
     Deleting an open connection (or its parent) closes it politely: COM_QUIT is written (without
     waiting, best effort) before the socket closes, so the server does not count an aborted
-    client. Closing or deleting a connection whose session has an open transaction logs a
-    warning in the "asyncmysql.connection" category: the server rolls that transaction back.
+    client. Closing or deleting one whose open transaction changed rows (or that has an active
+    Transaction) logs a warning in "asyncmysql.connection": the server rolls those back.
 */
 class ASYNCMYSQL_EXPORT Connection : public QObject
 {
@@ -89,12 +89,12 @@ public:
         ProgrammingError while another Transaction of this connection is active, with the
         server's error (or InterfaceError when not connected) otherwise. */
     [[nodiscard]] QFuture<Transaction> transaction();
-    /*! Runs \a work inside BEGIN ... COMMIT: \a work() is called once the transaction has begun
-        and may return a value, a QFuture, or nothing. When it succeeds (its future too), COMMIT
-        runs and the returned future finishes with its value. When it throws, its future fails,
-        or BEGIN or COMMIT fails, ROLLBACK runs and the returned future fails with that first
-        error (a failed ROLLBACK does not replace it). Continuations run without a context
-        object, from the connection's queued calls, in the connection's thread. */
+    /*! Runs \a work inside BEGIN ... COMMIT: \a work() is called once BEGIN succeeded (if it
+        fails, the future fails with its error) and may return a value, a QFuture, or nothing.
+        When it succeeds (its future too), COMMIT runs and the future finishes with its value.
+        When it throws, its future fails or COMMIT fails, ROLLBACK runs and the future fails
+        with that first error (a failed ROLLBACK does not replace it). Continuations run without
+        a context object, from the connection's queued calls, in the connection's thread. */
     template<typename Work>
     [[nodiscard]] auto withTransaction(Work &&work);
     QFuture<void> begin();
