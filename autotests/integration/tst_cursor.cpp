@@ -126,7 +126,11 @@ private Q_SLOTS:
 
     void errorsAndClose()
     {
-        Cursor *cur = conn->cursor();
+        // Ours, not the connection's: a closed cursor the connection owns deletes itself once the
+        // close() future has finished, and this one is used after that.
+        std::unique_ptr<Cursor> owned(conn->cursor());
+        owned->setParent(nullptr);
+        Cursor *cur = owned.get();
         QSignalSpy errors(cur, &Cursor::errorOccurred);
         QSignalSpy finished(cur, &Cursor::finished);
         EXPECT_ERROR(cur->execute(QStringLiteral("SELECT * FROM t_nope")), ProgrammingError, 1146);

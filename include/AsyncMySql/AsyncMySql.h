@@ -10,6 +10,7 @@
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Converters.h>
+#include <AsyncMySql/Transaction.h>
 #include <AsyncMySql/Connection.h>
 #include <AsyncMySql/Cursor.h>
 #include <AsyncMySql/Pool.h>

@@ -4,12 +4,17 @@
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/ResultSet.h>
+#include <AsyncMySql/Transaction.h>
 
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
+#include <QtCore/QPromise>
 #include <QtNetwork/QSslCipher>
 
+#include <exception>
+#include <functional>
 #include <memory>
+#include <type_traits>
 
 namespace AsyncMySql {
 
@@ -23,6 +28,11 @@ class Cursor;
     socket's readyRead), so continuations may freely issue further commands.
 
     Commands queue up and are written at once (pipelined); replies are matched in order.
+
+    Deleting an open connection (or its parent) closes it politely: COM_QUIT is written (without
+    waiting, best effort) before the socket closes, so the server does not count an aborted
+    client. Closing or deleting one whose open transaction changed rows (or that has an active
+    Transaction) logs a warning in "asyncmysql.connection": the server rolls those back.
 */
 class ASYNCMYSQL_EXPORT Connection : public QObject
 {
@@ -56,7 +66,9 @@ public:
 
     //! Connects and authenticates. Finishes at once if already connected.
     QFuture<void> open();
-    //! A new cursor, child of this connection. Buffered by default (ConnectOptions::cursorType).
+    /*! A new cursor, child of this connection. Buffered by default (ConnectOptions::cursorType).
+        It is deleted with the connection, by `delete`, or by itself once closed (see
+        Cursor::close()), so cursors made in a loop do not pile up on a long-lived connection. */
     Cursor *cursor();
     Cursor *cursor(CursorType type);
     //! Runs \a sql (with %s arguments interpolated, see Cursor::execute) and reads all rows.
@@ -85,6 +97,19 @@ public:
     QFuture<void> resetConnection();
 
     QFuture<void> setAutocommit(bool on);
+    /*! BEGIN, as a scoped Transaction (aiomysql `async with conn.begin()`): when the last copy of
+        the handle goes without commit() or rollback(), ROLLBACK is queued. Fails with
+        ProgrammingError while another Transaction of this connection is active, with the
+        server's error (or InterfaceError when not connected) otherwise. */
+    [[nodiscard]] QFuture<Transaction> transaction();
+    /*! Runs \a work inside BEGIN ... COMMIT: \a work() is called once BEGIN succeeded (if it
+        fails, the future fails with its error) and may return a value, a QFuture, or nothing.
+        When it succeeds (its future too), COMMIT runs and the future finishes with its value.
+        When it throws, its future fails or COMMIT fails, ROLLBACK runs and the future fails
+        with that first error (a failed ROLLBACK does not replace it). Continuations run without
+        a context object, from the connection's queued calls, in the connection's thread. */
+    template<typename Work>
+    [[nodiscard]] auto withTransaction(Work &&work);
     QFuture<void> begin();
     QFuture<void> commit();
     QFuture<void> rollback();
@@ -156,5 +181,79 @@ private:
     friend class CursorPrivate;
     std::unique_ptr<ConnectionPrivate> d;
 };
+
+namespace Detail {
+//! What withTransaction() makes of the value \a work returns: the future it waits for.
+template<typename R>
+struct TransactionWork
+{
+    using Value = R;
+    template<typename Work>
+    static QFuture<R> run(Work &work)
+    {
+        QPromise<R> promise;
+        QFuture<R> future = promise.future();
+        promise.start();
+        if constexpr (std::is_void_v<R>)
+            std::invoke(work);
+        else
+            promise.addResult(std::invoke(work));
+        promise.finish();
+        return future;
+    }
+};
+template<typename T>
+struct TransactionWork<QFuture<T>>
+{
+    using Value = T;
+    template<typename Work>
+    static QFuture<T> run(Work &work) { return std::invoke(work); }
+};
+//! \a error as a failed future of \a T.
+template<typename T>
+QFuture<T> failedWith(const std::exception_ptr &error)
+{
+    QPromise<T> promise;
+    QFuture<T> future = promise.future();
+    promise.start();
+    promise.setException(error);
+    promise.finish();
+    return future;
+}
+} // namespace Detail
+
+template<typename Work>
+auto Connection::withTransaction(Work &&work)
+{
+    using Run = Detail::TransactionWork<std::invoke_result_t<std::decay_t<Work> &>>;
+    using T = typename Run::Value;
+    // No context objects: on Qt 6.4 a context that dies first asserts, and the connection
+    // finishes every future of its own (with an error) before it goes.
+    return transaction()
+            .then([work = std::forward<Work>(work)](Transaction tx) mutable {
+                QFuture<T> done;
+                try {
+                    done = Run::run(work);
+                } catch (...) {
+                    done = Detail::failedWith<T>(std::current_exception());
+                }
+                return done.then([tx](QFuture<T> finished) mutable {
+                    try {
+                        finished.waitForFinished(); // rethrows work's error
+                    } catch (...) {
+                        const std::exception_ptr error = std::current_exception();
+                        // The first error is the one to report: the ROLLBACK's own result is not.
+                        return tx.rollback().then([error](QFuture<void>) -> QFuture<T> {
+                            return Detail::failedWith<T>(error);
+                        }).unwrap();
+                    }
+                    return tx.commit().then([finished]() {
+                        if constexpr (!std::is_void_v<T>)
+                            return finished.result();
+                    });
+                }).unwrap();
+            })
+            .unwrap();
+}
 
 } // namespace AsyncMySql

@@ -26,6 +26,17 @@ class CursorPrivate;
     no doubling then). Values are escaped as Connection::escape() does; a list becomes
     `(a, b, c)` for `IN %s`. (C++ note: `execute(sql, {list})` copies \a list as the argument
     list; to pass one list as the only argument write `{QVariant(list)}`.)
+
+    Lifetime: a cursor is a child of its connection. It may be deleted at any time, also while
+    a statement runs or a streaming result is unfinished (the rest is dropped as by close(), the
+    futures of pending calls fail or finish as if the cursor had been closed, and the connection
+    stays usable). close() does not delete it either: the object stays valid, its getters
+    answer and further calls fail with ProgrammingError. A closed cursor that is still a child
+    of its connection deletes itself (deleteLater()) once the close() future has finished and
+    the continuations attached to it have run, so a long-lived connection does not collect the
+    cursors a loop made; to keep a closed cursor longer, give it another parent (or none, and
+    delete it yourself). A cursor that is never closed lives until it or its connection is
+    deleted.
 */
 class ASYNCMYSQL_EXPORT Cursor : public QObject
 {
@@ -76,7 +87,11 @@ public:
     QFuture<bool> nextSet();
     //! Moves the position; ProgrammingError if the target lies outside the result.
     QFuture<void> scroll(qint64 value, ScrollMode mode = ScrollMode::Relative);
-    //! Releases the result; further use is a ProgrammingError.
+    /*! Releases the result: the rest of a streaming result is dropped and the server asked to
+        stop sending it (the future finishes once the connection is free). Leaves the object
+        alive: further execute() or fetch calls fail with ProgrammingError ("Cursor closed").
+        Deletes it later, once this future finished, only while the connection is its parent
+        (see the class description). */
     QFuture<void> close();
 
     QList<Column> description() const;

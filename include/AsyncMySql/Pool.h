@@ -97,8 +97,8 @@ private:
     continuation without a context object may call acquire() again.
 
     The pool closes its connections with COM_QUIT, except those found broken, those released
-    with commands pending, those terminate() closes while lent out, and all of them when the
-    pool is destroyed without close() and waitClosed().
+    with commands pending and those terminate() closes while lent out. A pool destroyed without
+    close() deletes its connections at once: each writes COM_QUIT without waiting for a reply.
 */
 class ASYNCMYSQL_EXPORT Pool : public QObject
 {
@@ -113,7 +113,7 @@ class ASYNCMYSQL_EXPORT Pool : public QObject
 public:
     //! Starts opening minSize connections; acquire() may be called at once.
     explicit Pool(const PoolOptions &options, QObject *parent = nullptr);
-    //! Closes every connection at once (without COM_QUIT); pending acquires fail.
+    //! Deletes every connection at once (each writes COM_QUIT, without waiting); pending acquires fail.
     ~Pool() override;
 
     /*! aiomysql.create_pool(): a new pool whose minSize connections are open. If one fails to

@@ -4,6 +4,7 @@
 #include "interpolate_p.h"
 #include "logging_p.h"
 #include "optionfile_p.h"
+#include "transaction_p.h"
 
 #include <AsyncMySql/Cursor.h>
 
@@ -180,6 +181,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     openWaiters.append(std::move(done));
     lostConnection = false;
     status = 0;
+    uncommittedChanges = false;
     database = options.database;
     reader.reset();
     compression = ConnectOptions::Compression::None;
@@ -359,6 +361,7 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     compressor.reset();
     decompressor.reset();
     setupPending = 0;
+    transaction = nullptr; // the server rolls an open one back with the session
     holdWrites = false;
     killInFlight = false;
     readingPaused = false;
@@ -370,6 +373,29 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     for (const auto &w : waiters)
         defer([w, error] { w(&error); });
     setState(Connection::State::Closed);
+}
+
+void ConnectionPrivate::warnIfInTransaction(const char *how) const
+{
+    if (state != Connection::State::Connected || !((status & ServerStatus::InTransaction) && (uncommittedChanges || transaction)))
+        return;
+    qCWarning(lcConnection).noquote()
+            << QStringLiteral("a connection with an open transaction is %1: the server rolls the transaction back "
+                              "(commit it first; autocommit is off unless ConnectOptions::autocommit is set)")
+                       .arg(QLatin1String(how));
+}
+
+void ConnectionPrivate::sayGoodbye()
+{
+    if (state != Connection::State::Connected || !transport || infile)
+        return;
+    // With LOCAL INFILE allowed, a command whose reply is still coming may turn into a file
+    // request, and the server would take COM_QUIT for the file's content.
+    if (options.localInfile && std::any_of(commands.begin(), commands.end(), [](const CommandPtr &c) { return c->written; }))
+        return;
+    // Behind commands that are queued but not written yet nothing is lost: they fail anyway.
+    writePackets(commandPacket(quint8(Command::Quit)), 0);
+    transport->flushAndAbort();
 }
 
 void ConnectionPrivate::onReadyRead()
@@ -514,6 +540,9 @@ void ConnectionPrivate::writePending()
 void ConnectionPrivate::updateFromOk(const OkPacket &ok)
 {
     status = ok.status;
+    // What closing now would lose. A SELECT under autocommit off opens a transaction too, but
+    // ends with no affected rows: closing after it loses nothing worth a warning.
+    uncommittedChanges = (status & ServerStatus::InTransaction) && (uncommittedChanges || ok.affectedRows > 0);
     insertId = ok.lastInsertId;
     affectedRows = ok.affectedRows;
 }
@@ -790,6 +819,7 @@ void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done
     progress->done = std::move(done);
     // Back to the session as configured: what selectDb() & co. changed is forgotten.
     sessionChanges = {};
+    transaction = nullptr; // COM_RESET_CONNECTION rolls it back
     options = baseOptions;
     auto step = [progress](const ErrorInfo *error) {
         if (error && !progress->error)
@@ -843,8 +873,11 @@ Connection::Connection(const ConnectOptions &options, QObject *parent)
 Connection::~Connection()
 {
     // Every pending future still finishes (with an error) before the connection goes away.
-    if (d->state != State::Closed)
+    if (d->state != State::Closed) {
+        d->warnIfInTransaction("deleted");
+        d->sayGoodbye();
         d->shutdown(ErrorInfo::interface(QStringLiteral("Connection destroyed")));
+    }
     d->destroying = true;
     d->flushDeferred();
 }
@@ -911,6 +944,7 @@ void Connection::close()
     if (d->state == State::Closed)
         return;
     qCDebug(lcConnection) << "closing";
+    d->warnIfInTransaction("closed");
     d->lostConnection = false;
     d->shutdown(ErrorInfo::interface(QStringLiteral("Connection closed")));
 }
@@ -922,6 +956,7 @@ QFuture<void> Connection::ensureClosed()
         promise->finish();
         return promise->future();
     }
+    d->warnIfInTransaction("closed");
     auto quit = d->simpleCommand(Command::Quit, {}, [promise](const ErrorInfo *) { promise->finish(); });
     quit->noReply = true;
     d->enqueue(quit);
@@ -957,9 +992,49 @@ QFuture<void> Connection::setAutocommit(bool on)
     return promise->future();
 }
 
-QFuture<void> Connection::begin() { return d->statement(QStringLiteral("BEGIN")); }
-QFuture<void> Connection::commit() { return d->statement(QStringLiteral("COMMIT")); }
-QFuture<void> Connection::rollback() { return d->statement(QStringLiteral("ROLLBACK")); }
+// These end the session's transaction, whoever began it: a Transaction handle no longer owns it.
+QFuture<void> Connection::begin()
+{
+    d->transaction = nullptr;
+    return d->statement(QStringLiteral("BEGIN"));
+}
+
+QFuture<void> Connection::commit()
+{
+    d->transaction = nullptr;
+    return d->statement(QStringLiteral("COMMIT"));
+}
+
+QFuture<void> Connection::rollback()
+{
+    d->transaction = nullptr;
+    return d->statement(QStringLiteral("ROLLBACK"));
+}
+
+QFuture<Transaction> Connection::transaction()
+{
+    using State = TransactionPrivate::State;
+    if (d->transaction && (d->transaction->state == State::Beginning || d->transaction->state == State::Active))
+        return failedFuture<Transaction>(ErrorInfo::programming(
+                QStringLiteral("Another Transaction is active on this connection (commit or roll it back first)")));
+    auto tx = std::make_shared<TransactionPrivate>(this);
+    d->transaction = tx.get();
+    auto promise = startedPromise<Transaction>();
+    d->runQuery(QStringLiteral("BEGIN"), [tx, promise](const ErrorInfo *error, const QList<ResultSet> &) {
+        if (error) {
+            tx->state = State::Ended;
+            if (ConnectionPrivate *cd = tx->session())
+                cd->transaction = nullptr;
+            failPromise(*promise, *error);
+            return;
+        }
+        tx->state = State::Active;
+        // The copy in the result store holds the transaction only until a copy is taken out.
+        promise->addResult(TransactionPrivate::storedHandle(tx));
+        promise->finish();
+    });
+    return promise->future();
+}
 
 QFuture<void> Connection::selectDb(const QString &db)
 {

@@ -21,6 +21,8 @@
 
 namespace AsyncMySql {
 
+class TransactionPrivate;
+
 //! Collects every result of a query in memory (buffered cursors, Connection::query).
 class BufferedSink final : public Protocol::ResultSink
 {
@@ -181,6 +183,14 @@ public:
     void setupDone();
     //! Ends the connection: fails every pending command and waiter with \a error.
     void shutdown(const ErrorInfo &error, bool graceful = false);
+    /*! The user closes or deletes the connection (\a how says which): a warning if its session
+        has an open transaction, whose changes the server is about to roll back. */
+    void warnIfInTransaction(const char *how) const;
+    /*! Writes COM_QUIT behind what was written and hands it to the operating system now,
+        without waiting: the last thing sent before a connection that is deleted closes, so
+        the server does not count an aborted client. Skipped where the server would read it
+        as something else (a LOCAL INFILE upload may be asked for or running). */
+    void sayGoodbye();
     void setState(Connection::State state);
     void fatal(const ErrorInfo &error);
 
@@ -238,6 +248,12 @@ public:
     bool resumeScheduled = false;
     bool killInFlight = false;
     std::weak_ptr<PendingCommand> killTarget;
+    /*! The Transaction whose BEGIN the session ran last and that has not ended yet; cleared
+        when the session's transaction ends another way (begin(), commit(), rollback(), a reset,
+        the end of the session). Its handles set and clear it (it clears it when it goes). */
+    TransactionPrivate *transaction = nullptr;
+    //! Rows changed in the session's open transaction (an OK with affected rows since it began).
+    bool uncommittedChanges = false;
 
     // What the server told us.
     QString serverVersion;

@@ -541,24 +541,54 @@ QFuture<void> Cursor::scroll(qint64 value, ScrollMode mode)
 
 QFuture<void> Cursor::close()
 {
-    if (!d->closed && d->stream) {
-        // Finishes once the rest of the result was read and dropped: the connection is free.
+    if (d->closed || !d->connection) {
+        // Nothing left to release (or, without a connection, nobody who could read it).
         d->closed = true;
+        QPromise<void> p;
+        p.start();
+        p.finish();
+        return p.future();
+    }
+    d->closed = true;
+    auto promise = startedPromise<void>();
+    QPointer<Connection> connection = d->connection;
+    // The future finishes from a queued call, and only then, once its continuations have run or
+    // been posted, does a cursor the connection still owns go: nothing the caller attached to
+    // this future finds it deleted.
+    auto finish = [promise, self = QPointer<Cursor>(this), connection](std::exception_ptr error) {
+        auto done = [promise, self, connection, error] {
+            if (error)
+                promise->setException(error);
+            promise->finish();
+            if (self && connection && self->parent() == connection.data())
+                self->deleteLater();
+        };
+        if (connection)
+            ConnectionPrivate::get(connection)->defer(done);
+        else
+            done(); // the connection went, and its cursors with it
+    };
+    if (d->stream) {
+        // Finishes once the rest of the result was read and dropped: the connection is free.
         const std::shared_ptr<CursorStream> stream = std::exchange(d->stream, nullptr);
         QFuture<void> drained = stream->close();
         Q_EMIT finished();
-        return drained.then([stream] { });
+        drained.then([stream, finish](QFuture<void> f) {
+            std::exception_ptr error;
+            try {
+                f.waitForFinished();
+            } catch (...) {
+                error = std::current_exception();
+            }
+            finish(error);
+        });
+        return promise->future();
     }
-    QPromise<void> p;
-    p.start();
-    if (!d->closed) {
-        d->closed = true;
-        d->results.clear();
-        d->select(-1);
-        Q_EMIT finished();
-    }
-    p.finish();
-    return p.future();
+    d->results.clear();
+    d->select(-1);
+    Q_EMIT finished();
+    finish(nullptr);
+    return promise->future();
 }
 
 QList<Column> Cursor::description() const { return d->stream ? d->stream->description() : d->current.columns(); }

@@ -531,6 +531,9 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         cursor->deleteLater();
     c->setEcho(connectOptions.echo);
     ConnectionPrivate *cd = ConnectionPrivate::get(c);
+    // A Transaction the last user still holds ends here (rolled back below): dropped later, it
+    // must not roll back the next user's work.
+    cd->transaction = nullptr;
     if (c->state() != Connection::State::Connected) {
         qCInfo(lcPool) << "a released connection is closed; dropping it";
         remove(c);

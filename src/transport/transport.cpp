@@ -7,6 +7,7 @@
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QSslSocket>
+#include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
 #include <QtCore/QScopedValueRollback>
 
@@ -208,7 +209,7 @@ void Transport::flushNow()
 {
     if (m_tcp)
         m_tcp->flush();
-    else
+    else if (m_local)
         m_local->flush();
 }
 
@@ -243,10 +244,25 @@ void Transport::startTls()
 void Transport::abort()
 {
     m_reported = true;
-    if (m_tcp)
-        m_tcp->abort();
-    else
+    if (m_local) {
         m_local->abort();
+    } else if (m_tcp && (!QCoreApplication::instance() || QCoreApplication::closingDown())) {
+        // Deleted with the application (a connection parented to it): Qt has destroyed its TLS
+        // back-end by now, and QSslSocket::close() would start one up again, which cannot work
+        // without an application ("QObject::connect(QObject, Unknown): invalid nullptr
+        // parameter"). Deleting the socket closes the TCP connection without TLS code. No
+        // event loop runs then, so no signal of the socket is on the stack.
+        delete std::exchange(m_tcp, nullptr);
+        m_io = nullptr;
+    } else if (m_tcp) {
+        m_tcp->abort();
+    }
+}
+
+void Transport::flushAndAbort()
+{
+    flushNow();
+    abort();
 }
 
 void Transport::closeGracefully()

@@ -49,6 +49,9 @@ public:
     void abort();
     //! Writes what is buffered, then closes.
     void closeGracefully();
+    /*! Hands what is buffered to the operating system now, as far as it takes it without
+        blocking, then closes at once (the system still sends what it took). Emits nothing. */
+    void flushAndAbort();
     bool isLocal() const { return m_local != nullptr; }
     bool isEncrypted() const;
     //! The TLS session's cipher and protocol (null / UnknownProtocol without TLS).
