@@ -206,7 +206,7 @@ private Q_SLOTS:
         QCOMPARE(row.value(4), QVariant(qint64(1)));
         // Our own value types and other integer types go through as well.
         const long big = 1L << 40;
-        const Row typed = AWAIT(conn->query(QStringLiteral("SELECT %s, %s, %s"), DateTime(2024, 5, 1, 12, 30, 0, 250),
+        const Row typed = AWAIT(conn->query(QStringLiteral("SELECT CAST(%s AS DATETIME(6)), CAST(%s AS TIME), %s"), DateTime(2024, 5, 1, 12, 30, 0, 250),
                                             Duration::fromParts(true, 1, 2, 3), big)).rows().value(0);
         QCOMPARE(typed.value(0).value<DateTime>(), DateTime(2024, 5, 1, 12, 30, 0, 250));
         QCOMPARE(typed.value(1).value<Duration>(), Duration::fromParts(true, 1, 2, 3));
@@ -229,7 +229,7 @@ private Q_SLOTS:
         qDebug() << cur->description() << AWAIT(cur->fetchAll());
         QString text;
         QDebug(&text).nospace() << cur->description();
-        QCOMPARE(text, QStringLiteral("QList(AsyncMySql::Column(name=\"2\", type=LONGLONG, length=1, flags=NOT_NULL|BINARY|NUM))"));
+        QCOMPARE(text, QStringLiteral("QList(AsyncMySql::Column(name=\"2\", type=LONG, length=1, flags=NOT_NULL|BINARY))"));
         delete cur;
     }
 };
