@@ -9,15 +9,6 @@
 
 using namespace AsyncMySql;
 
-// The variadic overloads take values, and leave a single list or map to the list overloads.
-static_assert(Arguments::isValuePack<int>());
-static_assert(Arguments::isValuePack<const char (&)[4], QString, std::nullptr_t>());
-static_assert(Arguments::isValuePack<QVariantList, int>()); // a list among values: IN %s
-static_assert(!Arguments::isValuePack<>());
-static_assert(!Arguments::isValuePack<QVariantList>());
-static_assert(!Arguments::isValuePack<const QVariantList &>());
-static_assert(!Arguments::isValuePack<QVariantMap &>());
-
 namespace {
 
 //! Collects the warnings of "asyncmysql.unobserved"; everything else goes on to QTest.

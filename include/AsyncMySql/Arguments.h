@@ -15,7 +15,7 @@ namespace AsyncMySql {
 namespace Arguments {
 
 //! One statement argument as a QVariant: nullptr is SQL NULL, a QVariant is taken as it is,
-//! integers become qint64 / quint64.
+//! integers become qint64 / quint64, a C string UTF-8 text.
 template<typename T>
 QVariant toVariant(T &&value)
 {
@@ -24,6 +24,8 @@ QVariant toVariant(T &&value)
         return QVariant();
     else if constexpr (std::is_same_v<D, QVariant>)
         return std::forward<T>(value);
+    else if constexpr (std::is_same_v<D, const char *> || std::is_same_v<D, char *>)
+        return QString::fromUtf8(value); // "text": UTF-8, also under QT_NO_CAST_FROM_ASCII
     else if constexpr (std::is_same_v<D, bool>)
         return QVariant(value);
     else if constexpr (std::is_integral_v<D> && std::is_signed_v<D>)

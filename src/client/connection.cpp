@@ -333,9 +333,11 @@ void ConnectionPrivate::fatal(const ErrorInfo &cause)
 {
     qCWarning(lcConnection).noquote() << "connection failed:" << cause.message;
     const bool wasOpen = state == Connection::State::Connected;
-    // One failure, reported once: errorOccurred once, and the futures it fails share the report.
+    // One failure, reported once: errorOccurred once (unless the caller did already: a report
+    // is attached then), and the futures it fails share the report.
     const ErrorInfo error = cause.reported();
-    emitError(error);
+    if (!cause.report)
+        emitError(error);
     shutdown(error);
     lostConnection = lostConnection || wasOpen;
 }
@@ -452,14 +454,17 @@ void ConnectionPrivate::onReadyRead()
             complete(cmd, cmd->localError ? &*cmd->localError : nullptr);
         } else {
             const Failure &f = cmd->exchange->failure();
-            // A fatal one is reported once, by fatal(), which shares its report with cmd.
-            const ErrorInfo error = f.fatal ? ErrorInfo::fromFailure(f).reported(describeCommand(*cmd, encoding))
-                                            : ErrorInfo::fromFailure(f);
-            complete(cmd, &error, !f.fatal);
+            const ErrorInfo error = ErrorInfo::fromFailure(f);
             if (f.fatal) {
-                fatal(error);
+                // One report for cmd and every command the connection's end fails, emitted
+                // before any of their futures fails.
+                const ErrorInfo reported = error.reported(describeCommand(*cmd, encoding));
+                emitError(reported);
+                complete(cmd, &reported, false);
+                fatal(reported);
                 return;
             }
+            complete(cmd, &error);
         }
         if (holdWrites)
             releaseWrites();
