@@ -196,6 +196,8 @@ void Database::open()
                 if (self && self->d->pool == made && made) {
                     qCWarning(lcQml).noquote() << "cannot connect:" << error.toString();
                     self->d->setStatus(Status::Error, error.message());
+                } else {
+                    (void)error.type(); // for a pool replaced meanwhile: dropped on purpose
                 }
             });
 }
@@ -237,6 +239,8 @@ QJSValue Database::exec(const QString &sql, const QJSValue &arguments)
             .onFailed([promise](const Error &error) {
                 if (QJSEngine *e = promise->engine())
                     promise->reject(jsError(e, error));
+                else
+                    (void)error.type(); // the engine is gone: nobody is left to tell
             });
     return promise->promise();
 }

@@ -4,7 +4,12 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QPromise>
+#include <QtCore/QRegularExpression>
 #include <QtTest/QTest>
+
+#include <AsyncMySql/ResultSet.h>
+
+#include <memory>
 
 using namespace AsyncMySql;
 
@@ -69,7 +74,99 @@ private Q_SLOTS:
     void onFailedSkipsOtherClasses();
     void setExceptionByBaseReference();
     void factories();
+    // FailureReport: a failure nobody read is logged when its last future goes.
+    void unreadFailureWarns();
+    void readFailureIsQuiet();
+    void readThroughSignalCopyIsQuiet();
+    void sharedReportWarnsOnce();
+    void unreportedNeverWarns();
+    void cancelledNeverWarns();
+    void catchByTypeOnlyStillWarns();
 };
+
+namespace {
+const QRegularExpression unobserved(QStringLiteral("nobody observed"));
+const char *const duplicateKeyWarning =
+        "an error nobody observed (no continuation or slot read it): IntegrityError (1062, '23000'): "
+        "Duplicate entry '1' for key 'PRIMARY' [INSERT INTO t VALUES (1)]";
+} // namespace
+
+void tst_Errors::unreadFailureWarns()
+{
+    QTest::ignoreMessage(QtWarningMsg, duplicateKeyWarning);
+    {
+        QFuture<void> f = failedFuture<void>(duplicateKey().reported(QStringLiteral("INSERT INTO t VALUES (1)")));
+        QVERIFY(f.isFinished());
+    } // the last copy goes here: ignoreMessage() fails the test if the warning did not come
+}
+
+void tst_Errors::readFailureIsQuiet()
+{
+    QTest::failOnWarning(unobserved);
+    int code = 0;
+    failedFuture<void>(duplicateKey().reported()).onFailed([&code](const Error &e) { code = e.code(); });
+    QCOMPARE(code, 1062);
+    // QCoro's way: result() in a try block.
+    QFuture<int> f = failedFuture<int>(duplicateKey().reported());
+    try {
+        (void)f.result();
+    } catch (const IntegrityError &e) {
+        QCOMPARE(e.message(), QStringLiteral("Duplicate entry '1' for key 'PRIMARY'"));
+    }
+}
+
+void tst_Errors::readThroughSignalCopyIsQuiet()
+{
+    QTest::failOnWarning(unobserved);
+    const ErrorInfo info = duplicateKey().reported();
+    QCOMPARE(info.make()->sqlState(), QStringLiteral("23000")); // what a slot on errorOccurred sees
+    (void)failedFuture<void>(info);
+}
+
+void tst_Errors::sharedReportWarnsOnce()
+{
+    // A lost connection fails every pending command with one report: one warning, at the end.
+    QTest::ignoreMessage(QtWarningMsg, duplicateKeyWarning);
+    QTest::failOnWarning(unobserved);
+    const ErrorInfo info = duplicateKey().reported(QStringLiteral("INSERT INTO t VALUES (1)"));
+    auto first = std::make_unique<QFuture<void>>(failedFuture<void>(info));
+    auto second = std::make_unique<QFuture<ResultSet>>(failedFuture<ResultSet>(info));
+    first.reset();
+    second.reset();
+}
+
+void tst_Errors::unreportedNeverWarns()
+{
+    QTest::failOnWarning(unobserved);
+    (void)failedFuture<void>(duplicateKey()); // internal: the library's own callbacks read it
+}
+
+void tst_Errors::cancelledNeverWarns()
+{
+    QTest::failOnWarning(unobserved);
+    QPromise<void> promise;
+    QFuture<void> f = promise.future();
+    promise.start();
+    f.cancel(); // the user's own doing: nobody is owed a report
+    failPromise(promise, duplicateKey().reported());
+    f = QFuture<void>();
+}
+
+void tst_Errors::catchByTypeOnlyStillWarns()
+{
+    // The documented limit: a catch that never asks the error anything cannot be told from
+    // no catch at all, so it is reported (read it, e.g. e.code(), to say it was seen).
+    QTest::ignoreMessage(QtWarningMsg, duplicateKeyWarning);
+    QFuture<void> f = failedFuture<void>(duplicateKey().reported(QStringLiteral("INSERT INTO t VALUES (1)")));
+    bool caught = false;
+    try {
+        f.waitForFinished();
+    } catch (const IntegrityError &) {
+        caught = true;
+    }
+    QVERIFY(caught);
+    f = QFuture<void>();
+}
 
 void tst_Errors::typeForServerError_data()
 {

@@ -29,7 +29,7 @@ static QCoro::Task<> selectFortyTwo(Pool *pool)
     Cursor *cur = conn->cursor();
     co_await cur->execute(QStringLiteral("SELECT 42"));
     for (const Column &c : cur->description())
-        out << "column " << c.name() << ", type " << c.type() << '\n';
+        out << "column " << c.name() << ", type " << c.typeName() << '\n';
     const std::optional<Row> row = co_await cur->fetchOne();
     out << "r = " << row->value(0).toInt() << '\n';
 } // the handle goes: the connection is back in the pool
@@ -40,12 +40,10 @@ static QCoro::Task<bool> transfer(Connection *conn, int from, int to, int amount
     co_await conn->begin();
     bool committed = false;
     std::unique_ptr<Error> failure;
-    // Named lists: GCC 12 cannot keep a braced argument list alive across a co_await.
-    const QVariantList debit{amount, from};
-    const QVariantList credit{amount, to};
     try {
-        co_await conn->query(QStringLiteral("UPDATE coro_accounts SET balance = balance - %s WHERE id = %s"), debit);
-        co_await conn->query(QStringLiteral("UPDATE coro_accounts SET balance = balance + %s WHERE id = %s"), credit);
+        // The arguments one by one: GCC 12 rejects a braced list ({amount, from}) inside co_await.
+        co_await conn->query(QStringLiteral("UPDATE coro_accounts SET balance = balance - %s WHERE id = %s"), amount, from);
+        co_await conn->query(QStringLiteral("UPDATE coro_accounts SET balance = balance + %s WHERE id = %s"), amount, to);
         co_await conn->commit();
         committed = true;
     } catch (const IntegrityError &e) { // the CHECK (balance >= 0) constraint: SQLSTATE 23000

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <AsyncMySql/global.h>
+#include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/Types.h>
 #include <AsyncMySql/Column.h>

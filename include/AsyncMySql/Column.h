@@ -6,6 +6,11 @@
 #include <QtCore/QList>
 #include <QtCore/QSharedDataPointer>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
+
+QT_BEGIN_NAMESPACE
+class QDebug;
+QT_END_NAMESPACE
 
 namespace AsyncMySql {
 
@@ -51,6 +56,18 @@ public:
     QString extendedType() const;
     QString extendedFormat() const;
 
+    //! The protocol name of type(): "LONGLONG", "VAR_STRING", "NEWDECIMAL", ... (see typeName(quint8)).
+    QString typeName() const;
+    /*! The name of a protocol type code, as MySQL's MYSQL_TYPE_* without the prefix:
+        "TINY", "LONG", "LONGLONG", "VAR_STRING", "BLOB" (also TEXT), "DATETIME", "JSON", ...;
+        "UNKNOWN(n)" for a code this library does not know. */
+    static QString typeName(quint8 type);
+    /*! The names of the set bits of \a flags, as MySQL's *_FLAG without the suffix, in bit
+        order: NOT_NULL, PRI_KEY, UNIQUE_KEY, MULTIPLE_KEY, BLOB, UNSIGNED, ZEROFILL, BINARY,
+        ENUM, AUTO_INCREMENT, TIMESTAMP, SET, NO_DEFAULT_VALUE, ON_UPDATE_NOW, PART_KEY, NUM;
+        other bits as hex ("0x10000"). */
+    static QStringList flagNames(quint16 flags);
+
     bool isUnsigned() const { return flags() & UnsignedFlag; }
     bool isNullable() const { return !(flags() & NotNullFlag); }
     bool isBinary() const { return charset() == BinaryCharset; }
@@ -60,5 +77,10 @@ private:
     explicit Column(ColumnPrivate *d);
     QSharedDataPointer<ColumnPrivate> d;
 };
+
+/*! Prints a column as `AsyncMySql::Column(name="id", table="items", type=LONGLONG, length=20,
+    flags=NOT_NULL|PRI_KEY|AUTO_INCREMENT|NUM)`: table, decimals and flags only when set. So
+    `qDebug() << cur->description()` lists the columns. */
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const Column &column);
 
 } // namespace AsyncMySql

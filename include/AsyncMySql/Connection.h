@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/ResultSet.h>
@@ -73,6 +74,15 @@ public:
     Cursor *cursor(CursorType type);
     //! Runs \a sql (with %s arguments interpolated, see Cursor::execute) and reads all rows.
     QFuture<ResultSet> query(const QString &sql, const QVariantList &args = {});
+    /*! query(sql, QVariantList{a, b, ...}) without the named list, also inside co_await (where
+        GCC 12 rejects a braced list): `co_await conn->query("... %s, %s", id, name)`. Each
+        value becomes one %s argument (nullptr: NULL; a QVariantList: one list, for IN %s); a
+        single QVariantList is the whole argument list, as above. */
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<ResultSet> query(const QString &sql, Args &&...args)
+    {
+        return query(sql, Arguments::list(std::forward<Args>(args)...));
+    }
     /*! COM_PING. With \a reconnect (aiomysql's default) a closed connection is opened first,
         and one whose server end went away without this side noticing yet (KILL CONNECTION, a
         server restart, wait_timeout: the ping fails) is opened again and pinged once more, as
@@ -172,6 +182,18 @@ Q_SIGNALS:
     void stateChanged(AsyncMySql::Connection::State state);
     void connected();
     void disconnected();
+    /*! Every failure on this connection, from a queued call, just before the future it fails
+        finishes: once for each command that fails (query(), ping(), begin(), ..., and every
+        statement of its cursors: Cursor::errorOccurred fires as well), including one whose
+        arguments or charset are refused before it is sent, and for an open() that fails;
+        once for a lost or broken connection (not again for each command it fails). Not for
+        what the user did: commands failed by close() or by destroying the connection
+        (InterfaceError), and QFuture::cancel() (a queryTimeout is reported).
+
+        A failure nobody reads is still not lost: when every future that carried it is gone
+        and no continuation, catch or slot asked it anything (code(), message(), sqlState(),
+        type(), toString(), what(), QDebug), it is logged as a warning in the category
+        "asyncmysql.unobserved", with the statement that failed. */
     void errorOccurred(const AsyncMySql::Error &error);
     void queryLogged(const QString &sql);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/ResultSet.h>
 
@@ -55,6 +56,15 @@ public:
     //! Runs \a sql; finishes with rowCount() (rows of a SELECT, affected rows otherwise).
     QFuture<qint64> execute(const QString &sql, const QVariantList &args = {});
     QFuture<qint64> execute(const QString &sql, const QVariantMap &args);
+    /*! execute(sql, QVariantList{a, b, ...}) without the named list, also inside co_await
+        (where GCC 12 rejects a braced list): `co_await cur->execute("... %s, %s", id, name)`.
+        Each value becomes one %s argument (nullptr: NULL; a QVariantList: one list, for
+        IN %s); a single QVariantList or QVariantMap is the whole argument list, as above. */
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<qint64> execute(const QString &sql, Args &&...args)
+    {
+        return execute(sql, Arguments::list(std::forward<Args>(args)...));
+    }
     /*! Runs \a sql once per argument row; finishes with the total rowCount(). An `INSERT` or
         `REPLACE ... VALUES (%s, ...)` (optionally with `ON DUPLICATE KEY UPDATE ...` and a
         trailing `;`) becomes multi-row statements of at most maxStatementLength() bytes
@@ -119,6 +129,9 @@ Q_SIGNALS:
     void executed(qint64 rowCount);
     void rowsAvailable();
     void finished();
+    /*! A statement of this cursor failed (execute(), executeMany(), callProc(), or a streaming
+        result's error met by a fetch), from a queued call; Connection::errorOccurred fires for
+        it too. */
     void errorOccurred(const AsyncMySql::Error &error);
 
 private:

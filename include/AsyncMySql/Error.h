@@ -7,6 +7,10 @@
 #include <QtCore/QSharedDataPointer>
 #include <QtCore/QString>
 
+QT_BEGIN_NAMESPACE
+class QDebug;
+QT_END_NAMESPACE
+
 namespace AsyncMySql {
 
 class ErrorPrivate;
@@ -47,12 +51,16 @@ public:
     virtual Type type() const noexcept;
     //! "(1062, '23000'): Duplicate entry ..." — also what what() returns.
     QString toString() const;
+    //! The class name of \a type: "IntegrityError", "OperationalError", ...
+    static QString typeName(Type type);
 
     const char *what() const noexcept override;
     void raise() const override;
     Error *clone() const override;
 
-private:
+protected:
+    friend struct ErrorInfo;
+    friend class ErrorPrivate;
     QSharedDataPointer<ErrorPrivate> d;
 };
 
@@ -84,5 +92,8 @@ ASYNCMYSQL_DECLARE_ERROR(ProgrammingError, DatabaseError)
 ASYNCMYSQL_DECLARE_ERROR(NotSupportedError, DatabaseError)
 
 #undef ASYNCMYSQL_DECLARE_ERROR
+
+//! `AsyncMySql::ProgrammingError(1146, '42S02'): Table 'test.t' doesn't exist`.
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const Error &error);
 
 } // namespace AsyncMySql

@@ -53,6 +53,13 @@ private:
     quint16 m_code = 0;
 };
 
+/*! A result with rows: `AsyncMySql::ResultSet(2 rows, columns: id, name; (1, "apple"),
+    (2, "pear"))`, at most the first 5 rows, then `... and N more`. Without rows (INSERT, ...):
+    `AsyncMySql::ResultSet(affectedRows: 3, lastInsertId: 7)` plus warnings and info when set. */
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const ResultSet &result);
+//! `AsyncMySql::Warning(Note, 1051, "Unknown table 'test.t'")`.
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const Warning &warning);
+
 } // namespace AsyncMySql
 
 Q_DECLARE_METATYPE(AsyncMySql::ResultSet)

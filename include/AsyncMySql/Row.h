@@ -6,6 +6,8 @@
 #include <QtCore/QExplicitlySharedDataPointer>
 #include <QtCore/QVariant>
 
+#include <utility>
+
 namespace AsyncMySql {
 
 class RowPrivate;
@@ -45,7 +47,11 @@ public:
     //! The keys of toMap(), in column order.
     QStringList keys() const;
     QVariantList toList() const;
+    //! By key; a QVariantMap is sorted by key, so the column order is lost (see toPairs()).
     QVariantMap toMap() const;
+    /*! (key, value) for each column, in column order: what aiomysql's DictCursor dict holds
+        (keys as keys(): "table.column" for a repeated name). */
+    QList<std::pair<QString, QVariant>> toPairs() const;
     //! toMap() for rows of a Dict cursor, toList() otherwise.
     QVariant toVariant() const;
     bool isDict() const;
@@ -55,6 +61,10 @@ private:
     explicit Row(RowPrivate *d);
     QExplicitlySharedDataPointer<RowPrivate> d;
 };
+
+/*! Prints a row as `AsyncMySql::Row(id=1, name="apple", price=NULL)`, keys in column order:
+    text quoted, numbers as they are, NULL for SQL NULL, other values as QDebug prints them. */
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const Row &row);
 
 } // namespace AsyncMySql
 

@@ -9,6 +9,10 @@
 #include <QtCore/QString>
 #include <QtCore/QTime>
 
+QT_BEGIN_NAMESPACE
+class QDebug;
+QT_END_NAMESPACE
+
 namespace AsyncMySql {
 
 /*!
@@ -99,6 +103,11 @@ public:
 private:
     qint64 m_us = 0;
 };
+
+//! `AsyncMySql::DateTime(2024-05-01 12:30:00.000250)`, as toString() writes it.
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, const DateTime &value);
+//! `AsyncMySql::Duration(-838:59:59)`, as toString() writes it.
+ASYNCMYSQL_EXPORT QDebug operator<<(QDebug debug, Duration value);
 
 } // namespace AsyncMySql
 

@@ -57,13 +57,16 @@ void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
     const auto it = std::find(commands.begin(), commands.end(), cmd);
     if (it == commands.end())
         return; // its reply is complete
+    // A cancellation is the user's own doing: not reported as a failure (a timeout is).
+    const ErrorInfo cancelled = cancelledError();
+    const bool report = !(error.code == cancelled.code && error.message == cancelled.message);
     if (!cmd->written) {
         commands.erase(it);
-        complete(cmd, &error);
+        complete(cmd, &error, report);
         return;
     }
     // Written: the reply must still be read (replies are matched in order), then dropped.
-    complete(cmd, &error);
+    complete(cmd, &error, report);
     interrupt(cmd);
 }
 

@@ -89,11 +89,37 @@ void ConnectionPrivate::flushDeferred()
 
 void ConnectionPrivate::emitError(const ErrorInfo &error)
 {
-    defer([this, error] {
-        if (!destroying)
-            Q_EMIT q->errorOccurred(*error.make());
-    });
+    defer([this, error] { emitFailure(error); });
 }
+
+void ConnectionPrivate::emitFailure(const ErrorInfo &error)
+{
+    if (!destroying)
+        Q_EMIT q->errorOccurred(*error.make());
+}
+
+namespace {
+//! What \a cmd was, for the warning about a failure nobody read: its SQL, or the command.
+QString describeCommand(const PendingCommand &cmd, TextEncoding encoding)
+{
+    if (cmd.packet.size() < 5)
+        return QString();
+    const QByteArrayView payload = QByteArrayView(cmd.packet).sliced(5);
+    switch (Command(quint8(cmd.packet.at(4)))) {
+    case Command::Query: {
+        constexpr qsizetype Shown = 200;
+        QString sql = decodeText(payload.first(qMin(payload.size(), Shown)), encoding);
+        if (payload.size() > Shown)
+            sql += QStringLiteral("...");
+        return sql;
+    }
+    case Command::InitDb: return QStringLiteral("COM_INIT_DB ") + decodeText(payload, encoding);
+    case Command::Ping: return QStringLiteral("COM_PING");
+    case Command::ResetConnection: return QStringLiteral("COM_RESET_CONNECTION");
+    default: return QStringLiteral("command %1").arg(quint8(cmd.packet.at(4)));
+    }
+}
+} // namespace
 
 void ConnectionPrivate::setState(Connection::State s)
 {
@@ -145,8 +171,11 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         openWaiters.append(std::move(done));
         return;
     case Connection::State::Closing: {
-        const ErrorInfo e = ErrorInfo::interface(QStringLiteral("The connection is closing"));
-        defer([done, e] { done(&e); });
+        const ErrorInfo e = ErrorInfo::interface(QStringLiteral("The connection is closing")).reported();
+        defer([this, done, e] {
+            emitFailure(e);
+            done(&e);
+        });
         return;
     }
     case Connection::State::Closed:
@@ -157,13 +186,18 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     options = baseOptions;
     sessionChanges.applyTo(options);
     ErrorInfo error;
+    const auto failOpen = [this, &done](const ErrorInfo &e) {
+        defer([this, done, e = e.reported()] {
+            emitFailure(e);
+            done(&e);
+        });
+    };
     if (!applyCharset(options.charset, &error)) {
-        defer([done, error] { done(&error); });
+        failOpen(error);
         return;
     }
     if (options.compression == ConnectOptions::Compression::Zstd && (options.zstdLevel < 1 || options.zstdLevel > 22)) {
-        error = ErrorInfo::programming(QStringLiteral("zstdLevel must be between 1 and 22, not %1").arg(options.zstdLevel));
-        defer([done, error] { done(&error); });
+        failOpen(ErrorInfo::programming(QStringLiteral("zstdLevel must be between 1 and 22, not %1").arg(options.zstdLevel)));
         return;
     }
     const SslOptions::Mode tlsMode = effectiveSslMode(options.ssl);
@@ -335,11 +369,15 @@ void ConnectionPrivate::onTransportFailed(int code, const QString &message)
     fatal(ErrorInfo::operational(code, text, sqlState));
 }
 
-void ConnectionPrivate::fatal(const ErrorInfo &error)
+void ConnectionPrivate::fatal(const ErrorInfo &cause)
 {
-    qCWarning(lcConnection).noquote() << "connection failed:" << error.message;
+    qCWarning(lcConnection).noquote() << "connection failed:" << cause.message;
     const bool wasOpen = state == Connection::State::Connected;
-    emitError(error);
+    // One failure, reported once: errorOccurred once (unless the caller did already: a report
+    // is attached then), and the futures it fails share the report.
+    const ErrorInfo error = cause.reported();
+    if (!cause.report)
+        emitError(error);
     shutdown(error);
     lostConnection = lostConnection || wasOpen;
 }
@@ -368,7 +406,7 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
     infile.reset();
     auto pending = std::exchange(commands, {});
     for (const CommandPtr &cmd : pending)
-        complete(cmd, cmd->noReply ? nullptr : &error); // COM_QUIT completes by the connection closing
+        complete(cmd, cmd->noReply ? nullptr : &error, false); // COM_QUIT completes by the connection closing
     const auto waiters = std::exchange(openWaiters, {});
     for (const auto &w : waiters)
         defer([w, error] { w(&error); });
@@ -484,11 +522,16 @@ void ConnectionPrivate::onReadyRead()
         } else {
             const Failure &f = cmd->exchange->failure();
             const ErrorInfo error = ErrorInfo::fromFailure(f);
-            complete(cmd, &error);
             if (f.fatal) {
-                fatal(error);
+                // One report for cmd and every command the connection's end fails, emitted
+                // before any of their futures fails.
+                const ErrorInfo reported = error.reported(describeCommand(*cmd, encoding));
+                emitError(reported);
+                complete(cmd, &reported, false);
+                fatal(reported);
                 return;
             }
+            complete(cmd, &error);
         }
         if (holdWrites)
             releaseWrites();
@@ -511,15 +554,23 @@ void ConnectionPrivate::unsolicited(const Packet &packet)
                     QStringLiteral("Protocol error: the server sent a packet nobody asked for")});
 }
 
-void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error)
+void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error, bool report)
 {
     PendingCommand::Done done = std::exchange(cmd->done, {});
     if (!done)
         return; // abandoned: its future has finished already
-    if (error)
-        defer([done, e = *error] { done(&e); });
-    else
+    if (!error) {
         defer([done] { done(nullptr); });
+    } else if (report && cmd->reportsFailure) {
+        // errorOccurred before the future fails, so that a slot reading it counts as heard
+        // before the future's last copy can go.
+        defer([this, done, e = error->reported(describeCommand(*cmd, encoding))] {
+            emitFailure(e);
+            done(&e);
+        });
+    } else {
+        defer([done, e = *error] { done(&e); });
+    }
 }
 
 void ConnectionPrivate::writePending()
@@ -591,6 +642,7 @@ void ConnectionPrivate::authenticated()
             if (--setupPending == 0)
                 setupDone();
         }));
+        setupCommands.back()->reportsFailure = false; // fatal() reports it, once
     }
     // These go before anything the user queued meanwhile (which is not written yet).
     commands.insert(commands.begin(), setupCommands.begin(), setupCommands.end());
@@ -914,7 +966,7 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     SqlWriter writer = d->sqlWriter();
     ErrorInfo error;
     if (!interpolate(writer, sql, args, error))
-        return failedFuture<ResultSet>(error);
+        return d->failedCommand<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
     const CommandPtr cmd = d->runQuery(writer.take(), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
         if (error) {
@@ -1015,7 +1067,7 @@ QFuture<Transaction> Connection::transaction()
 {
     using State = TransactionPrivate::State;
     if (d->transaction && (d->transaction->state == State::Beginning || d->transaction->state == State::Active))
-        return failedFuture<Transaction>(ErrorInfo::programming(
+        return d->failedCommand<Transaction>(ErrorInfo::programming(
                 QStringLiteral("Another Transaction is active on this connection (commit or roll it back first)")));
     auto tx = std::make_shared<TransactionPrivate>(this);
     d->transaction = tx.get();
@@ -1055,7 +1107,7 @@ QFuture<void> Connection::setCharset(const QString &charset)
 {
     // Checked here, before anything is sent: the name goes into SET NAMES as it is.
     if (!findCharset(charset))
-        return failedFuture<void>(ErrorInfo::notSupported(unsupportedCharsetMessage(charset)));
+        return d->failedCommand<void>(ErrorInfo::notSupported(unsupportedCharsetMessage(charset)));
     auto promise = startedPromise<void>();
     d->runQuery(QStringLiteral("SET NAMES %1").arg(charset), [this, promise, charset](const ErrorInfo *error, const QList<ResultSet> &) {
         if (error) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <AsyncMySql/Connection.h>
+#include <AsyncMySql/Cursor.h>
 
 #include "../protocol/compression.h"
 #include "../protocol/exchange.h"
@@ -12,6 +13,7 @@
 
 #include <QtCore/QFile>
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QPointer>
 #include <QtCore/QPromise>
 #include <QtCore/QTimer>
 
@@ -53,6 +55,7 @@ struct PendingCommand
     bool written = false;
     bool replied = false;  // its reply is complete
     bool noReply = false; // COM_QUIT
+    bool reportsFailure = true; // a failure is the user's to hear of (errorOccurred); not session setup
     quint8 replyCompressedSeq = 0; // compressed protocol: the sequence id the reply starts with
 };
 using CommandPtr = std::shared_ptr<PendingCommand>;
@@ -83,8 +86,10 @@ public:
     void write(const CommandPtr &cmd);
     //! Writes the queued commands that may go out now (pipelining, within the rules below).
     void writePending();
-    //! Finishes \a cmd's future (once; from a queued call).
-    void complete(const CommandPtr &cmd, const ErrorInfo *error);
+    /*! Finishes \a cmd's future (once; from a queued call). A failure is reported first
+        (errorOccurred, see FailureReport) unless \a report is false: the connection ended, and
+        fatal() or close() has spoken for every pending command already. */
+    void complete(const CommandPtr &cmd, const ErrorInfo *error, bool report = true);
     /*! Ends the wait for \a cmd now (cancelled, timed out): its future finishes with \a error,
         its reply is still read and then dropped, and if the server is running it the server
         is asked to stop (KILL QUERY from a side connection). */
@@ -198,6 +203,23 @@ public:
     void defer(std::function<void()> f);
     void flushDeferred();
     void emitError(const ErrorInfo &error);
+    //! errorOccurred now (already inside a queued call), unless the connection is going away.
+    void emitFailure(const ErrorInfo &error);
+    /*! A future for a command that fails before it is sent (bad arguments, unsupported
+        charset): reported and failed from a queued call, like a failed command; also on
+        \a cursor's errorOccurred if given. */
+    template<typename T>
+    QFuture<T> failedCommand(const ErrorInfo &error, Cursor *cursor = nullptr)
+    {
+        auto promise = startedPromise<T>();
+        defer([this, promise, cursor = QPointer<Cursor>(cursor), e = error.reported()] {
+            emitFailure(e);
+            if (cursor)
+                Q_EMIT cursor->errorOccurred(*e.make());
+            failPromise(*promise, e);
+        });
+        return promise->future();
+    }
 
     //! The error for using a connection that is not open.
     ErrorInfo notConnectedError() const;

@@ -62,6 +62,17 @@ public:
     //! The error fetching from this cursor is, or nullptr if it may fetch.
     std::optional<ErrorInfo> fetchError() const;
     QList<Row> take(qint64 count);
+    /*! A statement that fails before it is sent (closed cursor, bad arguments): reported as a
+        failed command is, on this cursor's and the connection's errorOccurred. */
+    template<typename T>
+    QFuture<T> failedStatement(const ErrorInfo &error)
+    {
+        if (connection)
+            return ConnectionPrivate::get(connection)->failedCommand<T>(error, q);
+        const ErrorInfo reported = error.reported();
+        Q_EMIT q->errorOccurred(*reported.make());
+        return failedFuture<T>(reported);
+    }
     template<typename T>
     QFuture<T> ready(const T &value)
     {
@@ -122,13 +133,11 @@ template<typename Args>
 QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
 {
     if (closed)
-        return failedFuture<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return failedStatement<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
     QByteArray bytes;
     ErrorInfo error;
-    if (!mogrify(sql, args, bytes, error)) {
-        Q_EMIT q->errorOccurred(*error.make());
-        return failedFuture<qint64>(error);
-    }
+    if (!mogrify(sql, args, bytes, error))
+        return failedStatement<qint64>(error);
     if (isStreaming()) {
         endStream();
         results.clear();
@@ -320,13 +329,11 @@ template<typename Args>
 QFuture<qint64> CursorPrivate::executeMany(const QString &sql, const QList<Args> &rows)
 {
     if (closed)
-        return failedFuture<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return failedStatement<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
     QList<QByteArray> statements;
     ErrorInfo error;
-    if (!buildMany(sql, rows, statements, error)) {
-        Q_EMIT q->errorOccurred(*error.make());
-        return failedFuture<qint64>(error);
-    }
+    if (!buildMany(sql, rows, statements, error))
+        return failedStatement<qint64>(error);
     if (statements.isEmpty()) { // nothing to insert: nothing is sent, as in PyMySQL
         rowCount = 0;
         return ready(qint64(0));
@@ -396,9 +403,9 @@ QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantMap>
 QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &args)
 {
     if (d->closed)
-        return failedFuture<QVariantList>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return d->failedStatement<QVariantList>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
     if (!d->connection)
-        return failedFuture<QVariantList>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+        return d->failedStatement<QVariantList>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
     ConnectionPrivate *cd = ConnectionPrivate::get(d->connection);
     // aiomysql's convention: argument i lives in @_<name>_<i>, so OUT and INOUT values can be
     // read back with SELECT after the call.
@@ -418,7 +425,7 @@ QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &
             set.appendText((i ? QStringLiteral(",") : QString()) + variables.at(i) + QLatin1Char('='));
             ErrorInfo error;
             if (!set.appendLiteral(args.at(i), error))
-                return failedFuture<QVariantList>(error);
+                return d->failedStatement<QVariantList>(error);
         }
         statements << set.take();
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "errors_p.h"
+#include "logging_p.h"
 #include "../protocol/exchange.h"
 
 namespace AsyncMySql {
@@ -7,10 +8,37 @@ namespace AsyncMySql {
 class ErrorPrivate : public QSharedData
 {
 public:
+    ErrorPrivate() = default;
+    // A detached copy is not the future's exception: only the original is counted.
+    ErrorPrivate(const ErrorPrivate &o)
+        : QSharedData(o), code(o.code), sqlState(o.sqlState), message(o.message), what(o.what), type(o.type),
+          report(o.report)
+    {
+    }
+    ~ErrorPrivate()
+    {
+        // The last copy of a future's exception: if nothing ever read this failure, say so.
+        if (!report || !isException || report->exceptions.fetch_sub(1) != 1 || report->heard.load())
+            return;
+        QString text = QStringLiteral("an error nobody observed (no continuation or slot read it): %1 %2")
+                               .arg(Error::typeName(type), QStringLiteral("(%1, '%2'): %3").arg(code).arg(sqlState, message));
+        if (!report->context.isEmpty())
+            text += QStringLiteral(" [%1]").arg(report->context);
+        qCWarning(lcUnobserved).noquote() << text;
+    }
+    void markHeard() const
+    {
+        if (report)
+            report->heard.store(true, std::memory_order_relaxed);
+    }
+
     int code = 0;
     QString sqlState;
     QString message;
     QByteArray what;
+    Error::Type type = Error::Type::Database;
+    std::shared_ptr<FailureReport> report;
+    bool isException = false; // the exception of a future (counted in report->exceptions)
 };
 
 Error::Error(int code, const QString &sqlState, const QString &message) : d(new ErrorPrivate)
@@ -24,20 +52,61 @@ Error::Error(const Error &other) = default;
 Error &Error::operator=(const Error &other) = default;
 Error::~Error() = default;
 
-int Error::code() const noexcept { return d->code; }
-QString Error::sqlState() const { return d->sqlState; }
-QString Error::message() const { return d->message; }
-Error::Type Error::type() const noexcept { return Type::Database; }
+// Each accessor counts as looking at the error (see FailureReport).
+int Error::code() const noexcept
+{
+    d->markHeard();
+    return d->code;
+}
+QString Error::sqlState() const
+{
+    d->markHeard();
+    return d->sqlState;
+}
+QString Error::message() const
+{
+    d->markHeard();
+    return d->message;
+}
+Error::Type Error::type() const noexcept
+{
+    d->markHeard();
+    return Type::Database;
+}
 QString Error::toString() const
 {
+    d->markHeard();
     return QStringLiteral("(%1, '%2'): %3").arg(d->code).arg(d->sqlState, d->message);
 }
-const char *Error::what() const noexcept { return d->what.constData(); }
+const char *Error::what() const noexcept
+{
+    d->markHeard();
+    return d->what.constData();
+}
 void Error::raise() const { throw *this; }
 Error *Error::clone() const { return new Error(*this); }
 
+QString Error::typeName(Type type)
+{
+    switch (type) {
+    case Type::Interface: return QStringLiteral("InterfaceError");
+    case Type::Database: return QStringLiteral("DatabaseError");
+    case Type::Data: return QStringLiteral("DataError");
+    case Type::Operational: return QStringLiteral("OperationalError");
+    case Type::Integrity: return QStringLiteral("IntegrityError");
+    case Type::Internal: return QStringLiteral("InternalError");
+    case Type::Programming: return QStringLiteral("ProgrammingError");
+    case Type::NotSupported: return QStringLiteral("NotSupportedError");
+    }
+    return QStringLiteral("Error");
+}
+
 #define ASYNCMYSQL_DEFINE_ERROR(Class, TypeValue)                                                 \
-    Error::Type Class::type() const noexcept { return Type::TypeValue; }                         \
+    Error::Type Class::type() const noexcept                                                     \
+    {                                                                                             \
+        d->markHeard();                                                                           \
+        return Type::TypeValue;                                                                   \
+    }                                                                                             \
     void Class::raise() const { throw *this; }                                                    \
     Class *Class::clone() const { return new Class(*this); }
 
@@ -51,8 +120,13 @@ ASYNCMYSQL_DEFINE_ERROR(ProgrammingError, Programming)
 ASYNCMYSQL_DEFINE_ERROR(NotSupportedError, NotSupported)
 #undef ASYNCMYSQL_DEFINE_ERROR
 
-std::unique_ptr<Error> ErrorInfo::make() const
+namespace {
+std::unique_ptr<Error> makeError(const ErrorInfo &info)
 {
+    const Error::Type type = info.type;
+    const int code = info.code;
+    const QString &sqlState = info.sqlState;
+    const QString &message = info.message;
     switch (type) {
     case Error::Type::Interface: return std::make_unique<InterfaceError>(code, sqlState, message);
     case Error::Type::Database: return std::make_unique<DatabaseError>(code, sqlState, message);
@@ -65,16 +139,42 @@ std::unique_ptr<Error> ErrorInfo::make() const
     }
     return std::make_unique<Error>(code, sqlState, message);
 }
+} // namespace
+
+std::unique_ptr<Error> ErrorInfo::make() const
+{
+    std::unique_ptr<Error> e = makeError(*this);
+    e->d->type = type;
+    e->d->report = report;
+    return e;
+}
 
 std::exception_ptr ErrorInfo::toExceptionPtr() const
 {
-    // raise() throws the dynamic type, so the exception_ptr keeps it.
+    std::unique_ptr<Error> e = makeError(*this);
+    e->d->type = type;
+    if (report) {
+        e->d->report = report;
+        e->d->isException = true;
+        report->exceptions.fetch_add(1);
+    }
+    // raise() throws the dynamic type, so the exception_ptr keeps it (a copy sharing d).
     try {
-        make()->raise();
+        e->raise();
     } catch (...) {
         return std::current_exception();
     }
     return {};
+}
+
+ErrorInfo ErrorInfo::reported(const QString &context) const
+{
+    ErrorInfo copy = *this;
+    if (!copy.report) {
+        copy.report = std::make_shared<FailureReport>();
+        copy.report->context = context;
+    }
+    return copy;
 }
 
 ErrorInfo ErrorInfo::fromFailure(const Protocol::Failure &f)

@@ -5,12 +5,28 @@
 
 #include <QtCore/QPromise>
 
+#include <atomic>
 #include <exception>
 #include <memory>
 
 namespace AsyncMySql {
 
 namespace Protocol { struct Failure; }
+
+/*!
+    One failure as the user is told about it. The errors made from it (the exception of every
+    future that fails with it, the arguments of the errorOccurred signals) share it; reading
+    any of them (code(), sqlState(), message(), type(), toString(), what(), QDebug) marks it
+    heard. When the last exception holding it goes (every future that carried it is gone) and
+    nothing ever read it, a warning goes to the "asyncmysql.unobserved" category: an error is
+    never lost without a trace.
+*/
+struct FailureReport
+{
+    std::atomic<bool> heard{false};
+    std::atomic<int> exceptions{0}; // live exception objects (futures' errors) carrying it
+    QString context;                // what failed, for the warning ("SELECT ...")
+};
 
 //! Everything needed to build one of the Error classes later (they are not cheap to pass around).
 struct ErrorInfo
@@ -19,9 +35,15 @@ struct ErrorInfo
     int code = 0;
     QString sqlState;
     QString message;
+    //! Set once the failure is reported to the user (see FailureReport); null for internal ones.
+    std::shared_ptr<FailureReport> report = nullptr;
 
+    //! The Error for errorOccurred (shares the report, if any).
     std::unique_ptr<Error> make() const;
+    //! The future's exception; it counts as one of the report's exceptions.
     std::exception_ptr toExceptionPtr() const;
+    //! This error with a report attached (a copy of it if it has one already).
+    ErrorInfo reported(const QString &context = QString()) const;
 
     static ErrorInfo fromFailure(const Protocol::Failure &f);
     //! The DB-API class of a server error (PyMySQL's table, then the SQLSTATE class).
@@ -37,6 +59,11 @@ struct ErrorInfo
 template<typename T>
 void failPromise(QPromise<T> &promise, const ErrorInfo &error)
 {
+    if (promise.isCanceled()) {
+        // The user cancelled it: the exception would be dropped, and nobody is owed a report.
+        promise.finish();
+        return;
+    }
     promise.setException(error.toExceptionPtr());
     promise.finish();
 }

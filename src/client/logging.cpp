@@ -8,4 +8,5 @@ Q_LOGGING_CATEGORY(lcQuery, "asyncmysql.query", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProtocol, "asyncmysql.protocol", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcPool, "asyncmysql.pool", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcModel, "asyncmysql.model", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcUnobserved, "asyncmysql.unobserved", QtWarningMsg)
 } // namespace AsyncMySql

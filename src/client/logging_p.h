@@ -9,4 +9,5 @@ Q_DECLARE_LOGGING_CATEGORY(lcQuery)      // "asyncmysql.query": every statement 
 Q_DECLARE_LOGGING_CATEGORY(lcProtocol)   // "asyncmysql.protocol": packet-level detail (debug)
 Q_DECLARE_LOGGING_CATEGORY(lcPool)       // "asyncmysql.pool": connections opened, replaced, closed
 Q_DECLARE_LOGGING_CATEGORY(lcModel)      // "asyncmysql.model": ResultModel loads, batches, errors
+Q_DECLARE_LOGGING_CATEGORY(lcUnobserved) // "asyncmysql.unobserved": failures nobody read (warning)
 } // namespace AsyncMySql

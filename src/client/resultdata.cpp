@@ -132,6 +132,15 @@ QVariantMap Row::toMap() const
     return map;
 }
 
+QList<std::pair<QString, QVariant>> Row::toPairs() const
+{
+    QList<std::pair<QString, QVariant>> pairs;
+    pairs.reserve(size());
+    for (int i = 0; i < size(); ++i)
+        pairs.emplace_back(d->meta->keys.at(i), value(i));
+    return pairs;
+}
+
 QVariant Row::toVariant() const { return isDict() ? QVariant(toMap()) : QVariant(toList()); }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,6 +113,15 @@ public:
     {
         return model && model->d->job == job ? model->d.get() : nullptr;
     }
+    //! A failure of \a job: shown if it is still the model's job, else dropped on purpose (it is
+    //! read either way, so it is not logged as a failure nobody observed).
+    static void failed(const QPointer<ResultModel> &model, const JobPtr &job, const Error &error)
+    {
+        if (ResultModelPrivate *d = current(model, job))
+            d->fail(error);
+        else
+            (void)error.type();
+    }
 
     void restart();
     void start();
@@ -196,10 +205,7 @@ void ResultModelPrivate::start()
             run->lease = connection;
             d->execute(run, args);
         }
-    }).onFailed([model, run](const Error &error) {
-        if (ResultModelPrivate *d = current(model, run))
-            d->fail(error);
-    });
+    }).onFailed([model, run](const Error &error) { failed(model, run, error); });
 }
 
 void ResultModelPrivate::execute(const JobPtr &run, const QVariant &args)
@@ -218,10 +224,7 @@ void ResultModelPrivate::execute(const JobPtr &run, const QVariant &args)
     executed.then([model, run](qint64) {
         if (ResultModelPrivate *d = current(model, run))
             d->described(run);
-    }).onFailed([model, run](const Error &error) {
-        if (ResultModelPrivate *d = current(model, run))
-            d->fail(error);
-    });
+    }).onFailed([model, run](const Error &error) { failed(model, run, error); });
 }
 
 void ResultModelPrivate::described(const JobPtr &run)
@@ -254,10 +257,7 @@ void ResultModelPrivate::fetch(const JobPtr &run)
     batch.then([model, run, asked](const QList<Row> &rows) {
         if (ResultModelPrivate *d = current(model, run))
             d->received(run, rows, asked);
-    }).onFailed([model, run](const Error &error) {
-        if (ResultModelPrivate *d = current(model, run))
-            d->fail(error);
-    });
+    }).onFailed([model, run](const Error &error) { failed(model, run, error); });
 }
 
 void ResultModelPrivate::received(const JobPtr &run, const QList<Row> &batch, int asked)
