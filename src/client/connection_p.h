@@ -165,6 +165,8 @@ public:
     void open(std::function<void(const ErrorInfo *)> done);
     void onTransportConnected();
     void onReadyRead();
+    //! One bounded read from the transport; false if nothing was waiting.
+    bool readInput();
     void onTransportFailed(int code, const QString &message);
     void onConnectTimeout();
     void authenticated();
