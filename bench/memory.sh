@@ -9,7 +9,7 @@
 # Env: MEMORY_RUNS (3), MEMORY_WORKLOADS (stream_fast,stream_slow,buffered), MEMORY_SSL
 # (disabled,required: plain TCP, then TLS), MEMORY_RESULTS
 # (where the JSON lines go; default /tmp/asyncmysql-memory-<time>.jsonl).
-# The slow consumer fetches 100 rows, then waits 1 ms: ~100k rows/s, well below what the server
+# The slow consumer fetches 100 rows, then waits 1 ms: ~70k rows/s, well below what the server
 # sends, so back-pressure holds the server up.
 set -euo pipefail
 
