@@ -10,7 +10,6 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QSharedData>
-#include <QtCore/QVarLengthArray>
 
 #include <new>
 
