@@ -14,12 +14,16 @@
 //   read_stream      (not a peer workload) read through a streaming cursor (SSCursor),
 //                    fetchMany(5000) batches; same checksum as read.
 //   stream_memory,   (not peer workloads) 1,000,000 rows of ~110 bytes from MariaDB's sequence
-//   buffered_memory  engine, streamed / buffered; the JSON line adds the process's peak RSS.
+//   buffered_memory  engine, streamed / buffered; the JSON line adds the process's peak RSS and
+//                    the bytes the server sent.
 //
 // Everything runs on one QCoreApplication event loop: each step is a QFuture continuation,
 // nothing blocks and there are no threads. Connecting is never timed. Configuration comes from
 // BENCH_HOST/PORT/USER/PASSWORD/DB, BENCH_READ_RUNS, BENCH_POINT_RUNS, BENCH_POINT_N and
-// BENCH_WORKLOADS (comma list; unset = all), as in the peers.
+// BENCH_WORKLOADS (comma list; unset = all), as in the peers; and, for our own workloads only,
+// BENCH_SSL (disabled, the default, or required), BENCH_STREAM_BATCH (fetchMany size of the
+// streaming workloads, 5000) and BENCH_STREAM_PAUSE_MS (a pause after each batch: a slow
+// consumer, 0).
 
 #include <AsyncMySql/AsyncMySql.h>
 
@@ -29,6 +33,7 @@
 #include <QtCore/QFuture>
 #include <QtCore/QHash>
 #include <QtCore/QPromise>
+#include <QtCore/QTimer>
 
 #include <algorithm>
 #include <cmath>
@@ -56,6 +61,14 @@ const QString PointSql = QStringLiteral("SELECT id, name FROM bench.rows WHERE i
 const QString MaxIdSql = QStringLiteral("SELECT MAX(id) FROM bench.rows");
 const QString MillionSql = QStringLiteral("SELECT seq, REPEAT('x', 100) FROM seq_1_to_1000000");
 
+//! Ends the program with a message, as the peers do.
+[[noreturn]] void die(const char *what, const QString &message)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "bench_asyncmysql: %s: %s\n", what, qPrintable(message));
+    std::exit(1);
+}
+
 // --- configuration ---------------------------------------------------------------------------
 
 QString env(const char *key, const char *fallback)
@@ -70,6 +83,8 @@ struct Config
     int readRuns = 5;
     int pointRuns = 3;
     long pointN = 20000;
+    int streamBatch = 5000;
+    int streamPauseMs = 0;
     QStringList workloads; // empty: all
 
     bool wanted(const QString &workload) const { return workloads.isEmpty() || workloads.contains(workload); }
@@ -85,12 +100,21 @@ Config configFromEnvironment()
     c.connect.database = env("BENCH_DB", "bench");
     c.connect.charset = QStringLiteral("utf8mb4");
     // Like the C and Qt peers: plain TCP (the bench server has no TLS anyway) and the server's
-    // default autocommit, so the server does the same work for every client.
-    c.connect.ssl.mode = SslOptions::Mode::Disabled;
+    // default autocommit, so the server does the same work for every client. BENCH_SSL=required
+    // measures over TLS (against a server that has it, e.g. scripts/testserver.sh's).
+    const QString ssl = env("BENCH_SSL", "disabled");
+    if (ssl == u"required")
+        c.connect.ssl.mode = SslOptions::Mode::Required;
+    else if (ssl == u"disabled")
+        c.connect.ssl.mode = SslOptions::Mode::Disabled;
+    else
+        die("BENCH_SSL", QStringLiteral("expected disabled or required, not %1").arg(ssl));
     c.connect.autocommit = true;
     c.readRuns = env("BENCH_READ_RUNS", "5").toInt();
     c.pointRuns = env("BENCH_POINT_RUNS", "3").toInt();
     c.pointN = env("BENCH_POINT_N", "20000").toLong();
+    c.streamBatch = env("BENCH_STREAM_BATCH", "5000").toInt();
+    c.streamPauseMs = env("BENCH_STREAM_PAUSE_MS", "0").toInt();
     const QString list = env("BENCH_WORKLOADS", "");
     if (!list.isEmpty())
         c.workloads = list.split(u',');
@@ -103,13 +127,6 @@ QObject *context = nullptr; // the QCoreApplication: every continuation runs on 
 QElapsedTimer wallClock;
 
 double now() { return double(wallClock.nsecsElapsed()) * 1e-9; }
-
-[[noreturn]] void die(const char *what, const QString &message)
-{
-    std::fflush(stdout);
-    std::fprintf(stderr, "bench_asyncmysql: %s: %s\n", what, qPrintable(message));
-    std::exit(1);
-}
 
 //! Makes a failed or cancelled \a future end the program with a message, as the peers do.
 template<typename T>
@@ -375,29 +392,50 @@ QFuture<RunResult> pointConcurrent(Bench &b, long from, long to)
     });
 }
 
-//! read through a streaming cursor, in batches of 5000.
-QFuture<RunResult> readStreamOnce(Bench &b, const QString &sql, qint64 (*checksum)(const Row &))
+/*! read through a streaming cursor, in batches of \a batchSize rows; with \a pauseMs, the
+    next batch is fetched that long after the previous one arrived (a consumer slower than the
+    server, so that back-pressure holds the server up). Each batch is fetched from the
+    continuation of the one before, without nesting futures (10,000 nested `.then().unwrap()`
+    levels would hold megabytes of future state until the end, and measure the bench). */
+QFuture<RunResult> readStreamOnce(Bench &b, const QString &sql, qint64 (*checksum)(const Row &),
+                                  int batchSize = 5000, int pauseMs = 0)
 {
-    Cursor *cur = b.connection->cursor(CursorType::Streaming);
-    auto result = std::make_shared<RunResult>();
-    auto batch = std::make_shared<std::function<QFuture<void>()>>();
-    *batch = [cur, result, checksum, weak = std::weak_ptr<std::function<QFuture<void>()>>(batch)] {
-        return cur->fetchMany(5000).then(context, [cur, result, checksum, weak](const QList<Row> &rows) {
-            for (const Row &row : rows)
-                result->checksum += checksum(row);
-            result->n += long(rows.size());
-            if (rows.isEmpty())
-                return QtFuture::makeReadyFuture();
-            return (*weak.lock())();
-        }).unwrap();
+    struct State
+    {
+        Cursor *cur = nullptr;
+        qint64 (*checksum)(const Row &) = nullptr;
+        int batchSize = 0;
+        int pauseMs = 0;
+        RunResult result;
+        QPromise<RunResult> promise;
+
+        static void next(const std::shared_ptr<State> &s)
+        {
+            orDie(s->cur->fetchMany(s->batchSize).then(context, [s](const QList<Row> &rows) {
+                for (const Row &row : rows)
+                    s->result.checksum += s->checksum(row);
+                s->result.n += long(rows.size());
+                if (rows.isEmpty()) {
+                    s->cur->deleteLater();
+                    s->promise.addResult(s->result);
+                    s->promise.finish();
+                } else if (s->pauseMs > 0) {
+                    QTimer::singleShot(s->pauseMs, context, [s] { next(s); });
+                } else {
+                    next(s);
+                }
+            }), "fetchMany");
+        }
     };
-    return cur->execute(sql)
-            .then(context, [batch](qint64) { return (*batch)(); })
-            .unwrap()
-            .then(context, [cur, result, batch] {
-                cur->deleteLater();
-                return *result;
-            });
+    auto s = std::make_shared<State>();
+    s->cur = b.connection->cursor(CursorType::Streaming);
+    s->checksum = checksum;
+    s->batchSize = batchSize;
+    s->pauseMs = pauseMs;
+    s->promise.start();
+    const QFuture<RunResult> done = s->promise.future();
+    orDie(s->cur->execute(sql).then(context, [s](qint64) { State::next(s); }), "execute");
+    return done;
 }
 
 qint64 seqChecksum(const Row &row) { return row.value(0).toLongLong() + row.value(1).toString().size(); }
@@ -489,24 +527,52 @@ QFuture<void> benchReadStream(Bench &b)
     return measure(b, "read_stream", "read", b.config.readRuns, [bp] { return readStreamOnce(*bp, ReadSql, readChecksum); });
 }
 
-//! One run over the million rows, streamed or buffered, with the peak RSS it left.
+//! What the server has sent on this connection so far (its session's Bytes_sent).
+QFuture<qint64> bytesSent(Bench &b)
+{
+    return b.connection->query(QStringLiteral("SHOW SESSION STATUS LIKE 'Bytes_sent'")).then(context, [](const ResultSet &rs) {
+        return rs.rows().value(0).value(1).toLongLong();
+    });
+}
+
+/*!
+    One run over the million rows, streamed or buffered, with the peak RSS it left and the bytes
+    the server sent for it (the rows on the wire, for comparison with what they cost in memory).
+*/
 QFuture<void> benchMemory(Bench &b, const char *workload, bool streamed)
 {
-    const double before = procStatusMiB("VmRSS");
-    const double t0 = now();
-    QFuture<RunResult> run = streamed ? readStreamOnce(b, MillionSql, seqChecksum)
-                                      : b.connection->query(MillionSql).then(context, [](const ResultSet &rs) {
-                                            RunResult r;
-                                            for (const Row &row : rs.rows())
-                                                r.checksum += seqChecksum(row);
-                                            r.n = long(rs.size());
-                                            return r;
-                                        });
-    return run.then(context, [workload, before, t0](const RunResult &r) {
-        const QByteArray extra = QStringLiteral(",\"rss_before_mb\":%1,\"peak_rss_mb\":%2")
-                                         .arg(before, 0, 'f', 1).arg(procStatusMiB("VmHWM"), 0, 'f', 1).toLatin1();
-        report(workload, r.n, 1, now() - t0, r.checksum, extra.constData());
-    });
+    Bench *bp = &b;
+    return bytesSent(b)
+            .then(context, [bp, workload, streamed](qint64 sentBefore) {
+                const double before = procStatusMiB("VmRSS");
+                const double t0 = now();
+                const Config &c = bp->config;
+                QFuture<RunResult> run = streamed
+                        ? readStreamOnce(*bp, MillionSql, seqChecksum, c.streamBatch, c.streamPauseMs)
+                        : bp->connection->query(MillionSql).then(context, [](const ResultSet &rs) {
+                              RunResult r;
+                              for (const Row &row : rs.rows())
+                                  r.checksum += seqChecksum(row);
+                              r.n = long(rs.size());
+                              return r;
+                          });
+                return run.then(context, [bp, workload, streamed, before, t0, sentBefore](const RunResult &r) {
+                    const double seconds = now() - t0;
+                    const double peak = procStatusMiB("VmHWM");
+                    return bytesSent(*bp).then(context, [=](qint64 sentAfter) {
+                        const Config &c = bp->config;
+                        QString extra = QStringLiteral(",\"ssl\":\"%1\",\"rss_before_mb\":%2,\"peak_rss_mb\":%3,\"wire_mb\":%4")
+                                                .arg(c.connect.ssl.mode == SslOptions::Mode::Disabled ? u"disabled" : u"required")
+                                                .arg(before, 0, 'f', 1)
+                                                .arg(peak, 0, 'f', 1)
+                                                .arg(double(sentAfter - sentBefore) / (1024 * 1024), 0, 'f', 1);
+                        if (streamed)
+                            extra += QStringLiteral(",\"batch\":%1,\"pause_ms\":%2").arg(c.streamBatch).arg(c.streamPauseMs);
+                        report(workload, r.n, 1, seconds, r.checksum, extra.toLatin1().constData());
+                    });
+                }).unwrap();
+            })
+            .unwrap();
 }
 
 QFuture<void> benchStreamMemory(Bench &b) { return benchMemory(b, "stream_memory", true); }
@@ -516,6 +582,7 @@ struct Workload
 {
     const char *name;
     QFuture<void> (*run)(Bench &);
+    bool readsBenchRows = true; //!< false: runs against any server, without seed.sh's table
 };
 
 // In this order, each one after the previous finished (stream_memory before buffered_memory:
@@ -527,8 +594,8 @@ const Workload workloads[] = {
     {"point_pipelined", benchPointPipelined},
     {"concurrent", benchConcurrent},
     {"read_stream", benchReadStream},
-    {"stream_memory", benchStreamMemory},
-    {"buffered_memory", benchBufferedMemory},
+    {"stream_memory", benchStreamMemory, false},
+    {"buffered_memory", benchBufferedMemory, false},
 };
 
 } // namespace
@@ -550,17 +617,20 @@ int main(int argc, char **argv)
             selected.push_back(w);
     }
 
+    const bool readsBenchRows = std::any_of(selected.begin(), selected.end(),
+                                            [](const Workload &w) { return w.readsBenchRows; });
+
     wallClock.start();
     b->connection = new Connection(b->config.connect, &app);
     orDie(b->connection->open()
-                  .then(&app, [b] {
+                  .then(&app, [b, readsBenchRows] {
                       b->cursor = b->connection->cursor();
-                      return b->connection->query(MaxIdSql);
+                      return b->connection->query(readsBenchRows ? MaxIdSql : QStringLiteral("SELECT 1"));
                   })
                   .unwrap()
-                  .then(&app, [b, selected](const ResultSet &rs) {
+                  .then(&app, [b, selected, readsBenchRows](const ResultSet &rs) {
                       b->maxId = rs.rows().isEmpty() ? 0 : rs.rows().first().value(0).toLongLong();
-                      if (b->maxId < 1)
+                      if (readsBenchRows && b->maxId < 1)
                           die("max id", QStringLiteral("bench.rows is empty; run seed.sh"));
                       return sequence(0, long(selected.size()), [b, selected](long i) { return selected[i].run(*b); });
                   })

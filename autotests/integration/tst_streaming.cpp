@@ -89,6 +89,55 @@ private Q_SLOTS:
         QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 2"))).rows().value(0).value(0).toInt(), 2);
     }
 
+    void slowReaderKeepsTheServerWaiting_data()
+    {
+        QTest::addColumn<int>("transport");
+        QTest::newRow("tcp") << 0;
+        QTest::newRow("tls") << 1;
+        QTest::newRow("unix socket") << 2;
+    }
+
+    void slowReaderKeepsTheServerWaiting()
+    {
+        // A reader that takes one row at a time: each row taken lets the connection read on,
+        // but only as far as the rows need. 2,000 rows taken must not pull in the other ~33 MB
+        // (a connection that read a socket buffer's worth per row taken did exactly that, and
+        // held it all in memory); every row still arrives, through ~2,000 pauses and resumes.
+        QFETCH(int, transport);
+        ConnectOptions o = streamingOptions();
+        if (transport == 1)
+            o.ssl.mode = SslOptions::Mode::Required;
+        if (transport == 2)
+            o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        Connection c(o);
+        AWAIT(c.open());
+        Cursor *cur = c.cursor();
+        AWAIT(cur->execute(QStringLiteral("SELECT seq, REPEAT('x', 100) FROM seq_1_to_300000")));
+        QTest::qWait(500); // let it pause
+        qint64 n = 0, sum = 0;
+        for (int i = 0; i < 2000; ++i) {
+            const std::optional<Row> r = AWAIT(cur->fetchOne());
+            QVERIFY(r);
+            ++n;
+            sum += r->value(0).toLongLong();
+        }
+        QTest::qWait(500);
+        Connection admin(TestUtil::adminOptions());
+        AWAIT(admin.open());
+        const ResultSet ps = AWAIT(admin.query(QStringLiteral("SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = %s"),
+                                               {c.threadId()}));
+        QCOMPARE(ps.rows().value(0).value(0).toString(), QStringLiteral("Query")); // still sending
+        for (QList<Row> b; !(b = AWAIT(cur->fetchMany(7000))).isEmpty();) {
+            for (const Row &r : b) {
+                ++n;
+                sum += r.value(0).toLongLong();
+            }
+        }
+        QCOMPARE(n, qint64(300000));
+        QCOMPARE(sum, qint64(300000) * 300001 / 2);
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 3"))).rows().value(0).value(0).toInt(), 3);
+    }
+
     void closeStopsASlowResult()
     {
         // A result the server produces slowly (10 ms a row of 4 kB, 1,000 s in all; MariaDB sends

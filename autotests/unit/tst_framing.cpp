@@ -3,7 +3,10 @@
 #include "protocol/framing.h"
 #include "testutil.h"
 
+#include <QtCore/QSet>
 #include <QtTest/QTest>
+
+#include <cstring>
 
 using namespace AsyncMySql::Protocol;
 using namespace TestUtil;
@@ -78,6 +81,11 @@ private Q_SLOTS:
     void commandPacketLayout();
     void commandPacketAtSplitBoundary();
     void largePacketInSmallChunks();
+    void inPlaceReads_data();
+    void inPlaceReads();
+    void inPlaceReadsReuseOneBuffer();
+    void inPlaceReadsKeepHandedOutPackets();
+    void inPlaceReadsLetGoOfALargeBuffer();
     void reset();
 };
 
@@ -339,6 +347,112 @@ void tst_Framing::largePacketInSmallChunks()
     const QList<Received> got = readAll(wire, 64 * 1024);
     QCOMPARE(summary(got), QStringLiteral("20971520 bytes seq 1-2"));
     QVERIFY(got[0] == payload);
+}
+
+namespace {
+/*! Reads \a wire as a connection does: in place, at most \a room bytes a time (of which the
+    "socket" gives \a chunk), each packet's payload copied out and the packet dropped before the
+    next read. */
+QList<QByteArray> readInPlace(PacketReader &r, const QByteArray &wire, qsizetype room, qsizetype chunk)
+{
+    QList<QByteArray> got;
+    for (qsizetype at = 0; at < wire.size();) {
+        const qsizetype n = qMin(chunk, wire.size() - at);
+        memcpy(r.reserveInput(room), wire.constData() + at, size_t(n));
+        r.commitInput(n);
+        at += n;
+        Packet p;
+        while (r.next(p) == PacketReader::Status::Ready)
+            got.append(p.view().toByteArray());
+    }
+    return got;
+}
+} // namespace
+
+void tst_Framing::inPlaceReads_data()
+{
+    QTest::addColumn<int>("room");
+    QTest::addColumn<int>("chunk");
+    QTest::newRow("1 of 1") << 1 << 1;
+    QTest::newRow("5 of 7") << 7 << 5;
+    QTest::newRow("4096 of 4096") << 4096 << 4096;
+    QTest::newRow("1000 of 64 KiB") << 65536 << 1000;
+    QTest::newRow("64 KiB of 64 KiB") << 65536 << 65536;
+}
+
+void tst_Framing::inPlaceReads()
+{
+    QFETCH(int, room);
+    QFETCH(int, chunk);
+    const QList<QByteArray> payloads{QByteArray(), "a", pattern(250), pattern(3000), pattern(65536 + 7), "b",
+                                     pattern(200000), "c"};
+    PacketReader r;
+    QCOMPARE(readInPlace(r, frames(payloads, 1), room, chunk), payloads);
+    QCOMPARE(r.pending(), 0);
+}
+
+void tst_Framing::inPlaceReadsReuseOneBuffer()
+{
+    // 2000 rows of 100 bytes in 4 KiB reads: once everything read is used up, the next read goes
+    // to the start of the same buffer; no buffer per read.
+    QList<QByteArray> rows;
+    for (int i = 0; i < 2000; ++i)
+        rows.append(pattern(100 + i % 7));
+    const QByteArray wire = frames(rows, 0);
+    PacketReader r;
+    QSet<const char *> starts;
+    int rounds = 0;
+    for (qsizetype at = 0; at < wire.size(); ++rounds) {
+        const qsizetype n = qMin<qsizetype>(4096, wire.size() - at);
+        const bool empty = r.pending() == 0;
+        char *to = r.reserveInput(4096);
+        if (empty)
+            starts.insert(to);
+        memcpy(to, wire.constData() + at, size_t(n));
+        r.commitInput(n);
+        at += n;
+        Packet p;
+        while (r.next(p) == PacketReader::Status::Ready) { }
+    }
+    QVERIFY(rounds > 50);
+    QCOMPARE(starts.size(), 1);
+}
+
+void tst_Framing::inPlaceReadsKeepHandedOutPackets()
+{
+    // A packet still held when more is read: its bytes are not overwritten (the reader moves
+    // on to a new buffer instead of compacting the shared one).
+    PacketReader r;
+    const QByteArray wire = frame("first", 1) + frame(pattern(300), 2);
+    memcpy(r.reserveInput(20), wire.constData(), 20);
+    r.commitInput(20);
+    Packet first;
+    QCOMPARE(r.next(first), PacketReader::Status::Ready);
+    Packet p;
+    QCOMPARE(r.next(p), PacketReader::Status::NeedMore);
+    const qsizetype rest = wire.size() - 20;
+    memcpy(r.reserveInput(rest), wire.constData() + 20, size_t(rest));
+    r.commitInput(rest);
+    QCOMPARE(r.next(p), PacketReader::Status::Ready);
+    QCOMPARE(first.view().toByteArray(), QByteArray("first"));
+    QCOMPARE(p.view().toByteArray(), pattern(300));
+}
+
+void tst_Framing::inPlaceReadsLetGoOfALargeBuffer()
+{
+    // One 2 MiB packet grows the buffer; once it is consumed the next read starts in a buffer
+    // of the read's size again instead of keeping 2 MiB per connection for good.
+    PacketReader r;
+    const QByteArray big = frame(pattern(2 << 20), 1);
+    QCOMPARE(readInPlace(r, big, 65536, 65536), QList<QByteArray>{pattern(2 << 20)});
+    const QByteArray small = frame("small", 2);
+    char *to = r.reserveInput(65536);
+    memcpy(to, small.constData(), size_t(small.size()));
+    r.commitInput(small.size());
+    Packet p;
+    QCOMPARE(r.next(p), PacketReader::Status::Ready);
+    QVERIFY(p.buffer.capacity() < 4 * 65536);
+    QCOMPARE(p.view().toByteArray(), QByteArray("small"));
 }
 
 void tst_Framing::reset()

@@ -17,11 +17,14 @@ QByteArray responsePrefix(quint32 capsLow, quint8 collation, quint32 mariaDbCaps
 }
 
 //! Cell \a i of \a row as bytes; a null QByteArray for SQL NULL.
-QByteArray cell(const RowPrivate &row, int i)
+QByteArray cell(const Row &row, int i)
 {
-    const RowPrivate::Cell c = row.cells[i];
-    return c.length < 0 ? QByteArray() : row.buffer.mid(c.offset, c.length);
+    const RowPrivate *d = RowPrivate::get(row);
+    const RowPrivate::Cell c = d->cells()[i];
+    return c.length < 0 ? QByteArray() : d->view(c).toByteArray();
 }
+
+const RowPrivate::Cell &cellAt(const Row &row, int i) { return RowPrivate::get(row)->cells()[i]; }
 
 } // namespace
 
@@ -50,7 +53,7 @@ private Q_SLOTS:
     void columnDefinitionExtendedTypeInfo();
     void columnDefinitionMalformed();
     void textRow();
-    void textRowOffsetsRelativeToBuffer();
+    void textRowOwnsItsBytes();
     void textRowRejected_data();
     void textRowRejected();
     void endOfRowsDetection();
@@ -309,30 +312,32 @@ void tst_Messages::columnDefinitionMalformed()
 void tst_Messages::textRow()
 {
     const Packet p = packet(rowPayload({QByteArray("1"), std::nullopt, QByteArray(""), QByteArray(300, 'z')}), 4);
-    RowPrivate row;
-    QVERIFY(parseTextRow(p, 4, row));
-    QCOMPARE(row.cells.size(), 4);
+    const ResultMetaPtr meta(new ResultMeta);
+    const Row row = parseTextRow(p, 4, meta);
+    QCOMPARE(row.size(), 4);
     QCOMPARE(cell(row, 0), QByteArray("1"));
-    QCOMPARE(row.cells[1].length, -1);
-    QCOMPARE(row.cells[2].length, 0);
+    QCOMPARE(cellAt(row, 1).length, -1);
+    QCOMPARE(cellAt(row, 2).length, 0);
     QVERIFY(!cell(row, 2).isNull());
     QCOMPARE(cell(row, 3), QByteArray(300, 'z'));
-    QCOMPARE(row.cells[3].offset, quint32(1 + 1 + 1 + 1 + 3));
-    // The row shares the packet's bytes instead of copying them.
-    QVERIFY(row.buffer.constData() == p.buffer.constData());
+    QCOMPARE(cellAt(row, 3).offset, quint32(1 + 1 + 1 + 1 + 3));
+    QVERIFY(RowPrivate::get(row)->meta == meta);
 }
 
-void tst_Messages::textRowOffsetsRelativeToBuffer()
+void tst_Messages::textRowOwnsItsBytes()
 {
-    // A packet in the middle of a larger read buffer: offsets count from the buffer's start.
+    // A packet in the middle of a larger read buffer: the row copies its payload only, so it
+    // neither keeps the read buffer alive nor changes when the buffer is reused.
     Packet p;
     const QByteArray payload = rowPayload({QByteArray("ab"), QByteArray("cde")});
     p.buffer = QByteArray("HEADERxx") + payload + "next packet";
     p.offset = 8;
     p.size = payload.size();
-    RowPrivate row;
-    QVERIFY(parseTextRow(p, 2, row));
-    QCOMPARE(row.cells[0].offset, quint32(9));
+    const Row row = parseTextRow(p, 2, ResultMetaPtr(new ResultMeta));
+    QCOMPARE(RowPrivate::get(row)->byteCount, quint32(payload.size()));
+    QCOMPARE(cellAt(row, 0).offset, quint32(1));
+    QVERIFY(p.buffer.isDetached()); // the row holds no reference to it
+    p.buffer.fill('?');
     QCOMPARE(cell(row, 0), QByteArray("ab"));
     QCOMPARE(cell(row, 1), QByteArray("cde"));
 }
@@ -353,8 +358,7 @@ void tst_Messages::textRowRejected()
 {
     QFETCH(QByteArray, payload);
     QFETCH(int, columns);
-    RowPrivate row;
-    QVERIFY(!parseTextRow(packet(payload, 1), columns, row));
+    QVERIFY(parseTextRow(packet(payload, 1), columns, ResultMetaPtr(new ResultMeta)).isEmpty());
 }
 
 void tst_Messages::endOfRowsDetection()

@@ -436,16 +436,30 @@ void ConnectionPrivate::sayGoodbye()
     transport->flushAndAbort();
 }
 
+bool ConnectionPrivate::readInput()
+{
+    // Straight into the reader's (or decompressor's) one buffer, which is reused read after read.
+    constexpr qint64 room = Transport::ReadChunk;
+    if (decompressor) {
+        const qint64 n = transport->read(decompressor->reserveInput(room), room);
+        decompressor->commitInput(n);
+        return n > 0;
+    }
+    const qint64 n = transport->read(reader.reserveInput(room), room);
+    reader.commitInput(n);
+    return n > 0;
+}
+
 void ConnectionPrivate::onReadyRead()
 {
     if (!transport || readingPaused)
         return;
-    if (decompressor)
-        decompressor->feed(transport->readAll());
-    else
-        reader.feed(transport->readAll());
     QByteArray out;
     Packet packet;
+    // At most one bounded read per round, and only once the bytes read before are used up: a
+    // paused stream's bytes wait in the socket and the kernel, not in our buffers. The
+    // transport signals again for what it still holds.
+    bool readThisRound = false;
     // Each packet goes to the connect exchange or the command at the front of the queue.
     while (transport) {
         if (!commands.empty() && commands.front()->stream && commands.front()->stream->isFull()) {
@@ -457,20 +471,25 @@ void ConnectionPrivate::onReadyRead()
         }
         const PacketReader::Status st = reader.next(packet);
         if (st == PacketReader::Status::NeedMore) {
-            if (!decompressor)
-                break;
-            // One compressed packet at a time: which sequence id it must carry depends on the
-            // command whose reply is read, known only once the previous reply is complete.
-            QByteArray inner;
-            const FrameDecompressor::Status ds = decompressor->next(inner);
-            if (ds == FrameDecompressor::Status::NeedMore)
-                break;
-            if (ds == FrameDecompressor::Status::Malformed) {
-                fatal(ErrorInfo{Error::Type::Internal, decompressor->errorCode(), QStringLiteral("HY000"),
-                                QStringLiteral("Protocol error: %1").arg(decompressor->errorString())});
-                return;
+            packet = Packet(); // the reader's buffer is ours alone again: it can be reused
+            if (decompressor) {
+                // One compressed packet at a time: which sequence id it must carry depends on the
+                // command whose reply is read, known only once the previous reply is complete.
+                QByteArray inner;
+                const FrameDecompressor::Status ds = decompressor->next(inner);
+                if (ds == FrameDecompressor::Status::Malformed) {
+                    fatal(ErrorInfo{Error::Type::Internal, decompressor->errorCode(), QStringLiteral("HY000"),
+                                    QStringLiteral("Protocol error: %1").arg(decompressor->errorString())});
+                    return;
+                }
+                if (ds == FrameDecompressor::Status::Ready) {
+                    reader.feed(inner);
+                    continue;
+                }
             }
-            reader.feed(inner);
+            if (readThisRound || !readInput())
+                break;
+            readThisRound = true;
             continue;
         }
         if (st == PacketReader::Status::Malformed) {

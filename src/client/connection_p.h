@@ -182,6 +182,8 @@ public:
     void ping(bool reconnect, std::function<void(const ErrorInfo *)> done);
     void onTransportConnected();
     void onReadyRead();
+    //! One bounded read from the transport; false if nothing was waiting.
+    bool readInput();
     void onTransportFailed(int code, const QString &message);
     void onConnectTimeout();
     void authenticated();

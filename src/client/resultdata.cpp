@@ -74,26 +74,25 @@ Row &Row::operator=(const Row &) = default;
 Row &Row::operator=(Row &&) noexcept = default;
 Row::~Row() = default;
 
-int Row::size() const { return d ? int(d->cells.size()) : 0; }
+int Row::size() const { return d ? int(d->cellCount) : 0; }
 
 bool Row::isNull(int column) const
 {
-    return column < 0 || column >= size() || d->cells[column].length < 0;
+    return column < 0 || column >= size() || d->cells()[column].length < 0;
 }
 
 QVariant Row::value(int column) const
 {
     if (column < 0 || column >= size())
         return QVariant();
-    const RowPrivate::Cell cell = d->cells[column];
+    const RowPrivate::Cell cell = d->cells()[column];
     if (cell.length < 0)
         return QVariant();
     if (!d->meta->decoders.isEmpty()) {
         if (const Converters::Decoder &decode = d->meta->decoders.at(column))
-            return decode(d->meta->columns.at(column), QByteArrayView(d->buffer.constData() + cell.offset, cell.length));
+            return decode(d->meta->columns.at(column), d->view(cell));
     }
-    return decodeTextValue(d->meta->kinds[column], d->buffer.constData() + cell.offset, cell.length,
-                           d->meta->encoding);
+    return decodeTextValue(d->meta->kinds[column], d->bytes() + cell.offset, cell.length, d->meta->encoding);
 }
 
 QVariant Row::value(const QString &column) const
@@ -107,8 +106,7 @@ QByteArray Row::rawValue(int column) const
 {
     if (isNull(column))
         return QByteArray();
-    const RowPrivate::Cell cell = d->cells[column];
-    return QByteArray(d->buffer.constData() + cell.offset, cell.length);
+    return d->view(d->cells()[column]).toByteArray();
 }
 
 QList<Column> Row::columns() const { return d ? d->meta->columns : QList<Column>(); }

@@ -263,6 +263,20 @@ void FrameDecompressor::feed(const QByteArray &chunk)
     appendInput(m_buf, m_pos, chunk);
 }
 
+char *FrameDecompressor::reserveInput(qsizetype bytes)
+{
+    Q_ASSERT(m_reserved == 0);
+    m_reserved = bytes;
+    return Protocol::reserveInput(m_buf, m_pos, bytes);
+}
+
+void FrameDecompressor::commitInput(qsizetype written)
+{
+    Q_ASSERT(written >= 0 && written <= m_reserved);
+    m_buf.chop(m_reserved - written);
+    m_reserved = 0;
+}
+
 FrameDecompressor::Status FrameDecompressor::fail(quint16 code, const QString &why)
 {
     m_errorCode = code;

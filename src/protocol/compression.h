@@ -56,6 +56,9 @@ public:
     ~FrameDecompressor();
 
     void feed(const QByteArray &chunk);
+    //! As PacketReader::reserveInput() and commitInput(): received bytes written in place.
+    char *reserveInput(qsizetype bytes);
+    void commitInput(qsizetype written);
     //! The inner bytes of the next complete compressed packet into \a inner (Ready), or NeedMore.
     Status next(QByteArray &inner);
     //! The sequence id the next compressed packet must carry.
@@ -75,6 +78,7 @@ private:
     std::unique_ptr<CompressionCodec> m_codec;
     QByteArray m_buf;
     qsizetype m_pos = 0;
+    qsizetype m_reserved = 0;
     quint8 m_nextSeq = 0;
     qsizetype m_maxInflated = MaxCompressedPayload;
     QString m_error;

@@ -101,12 +101,10 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
         }
         if (packet.first() == ErrHeader) // e.g. the query was killed while sending rows
             return serverError(packet);
-        auto *row = new RowPrivate;
-        Row handle = RowPrivate::make(row);
-        if (!parseTextRow(packet, m_columnCount, *row))
+        Row row = parseTextRow(packet, m_columnCount, m_meta);
+        if (row.isEmpty())
             return protocolError(QStringLiteral("malformed row"));
-        row->meta = m_meta;
-        m_sink->rowReceived(std::move(handle));
+        m_sink->rowReceived(std::move(row));
         return Status::Continue;
     }
     }

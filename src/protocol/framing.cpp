@@ -45,15 +45,59 @@ void appendInput(QByteArray &buffer, qsizetype &pos, const QByteArray &chunk)
     }
 }
 
+char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room)
+{
+    const qsizetype unread = buffer.size() - pos;
+    if (!buffer.isDetached()) {
+        // Packets handed out still share it: a new buffer with the unread tail.
+        QByteArray fresh;
+        fresh.reserve(unread + room);
+        fresh.append(buffer.constData() + pos, unread);
+        buffer = std::move(fresh);
+        pos = 0;
+    } else if (unread == 0) {
+        // A buffer grown for one large packet goes once that packet is consumed.
+        if (buffer.capacity() > 4 * room)
+            buffer = QByteArray();
+        else
+            buffer.resize(0);
+        pos = 0;
+    } else if (pos >= unread) {
+        // Amortised: every byte is moved at most about once per byte consumed before it.
+        memmove(buffer.data(), buffer.constData() + pos, size_t(unread));
+        buffer.resize(unread);
+        pos = 0;
+    }
+    const qsizetype at = buffer.size();
+    buffer.reserve(at + room);
+    buffer.resize(at + room);
+    return buffer.data() + at;
+}
+
 void PacketReader::feed(const QByteArray &chunk)
 {
     appendInput(m_buf, m_pos, chunk);
+}
+
+char *PacketReader::reserveInput(qsizetype bytes)
+{
+    Q_ASSERT(m_reserved == 0);
+    m_reserved = bytes;
+    return Protocol::reserveInput(m_buf, m_pos, bytes);
+}
+
+void PacketReader::commitInput(qsizetype written)
+{
+    Q_ASSERT(written >= 0 && written <= m_reserved);
+    m_buf.chop(m_reserved - written);
+    m_reserved = 0;
 }
 
 void PacketReader::reset()
 {
     m_buf.clear();
     m_pos = 0;
+    m_reserved = 0;
     m_joined.clear();
     m_joining = false;
     m_error.clear();

@@ -10,8 +10,9 @@
 namespace AsyncMySql::Protocol {
 
 /*!
-    One logical packet. The payload usually lives inside a larger chunk of bytes read from the
-    socket, shared (not copied) with every other packet and row of that chunk.
+    One logical packet. The payload usually lives inside the reader's input buffer, shared (not
+    copied) until the next read: use it, or copy what must outlive it (rows copy their payload),
+    and drop the packet before the reader is given more input, so that it can reuse the buffer.
 */
 struct Packet
 {
@@ -40,6 +41,13 @@ struct Packet
     buffer, else starts a new one with the unread tail. */
 void appendInput(QByteArray &buffer, qsizetype &pos, const QByteArray &chunk);
 
+/*! Makes room for \a room more bytes after the unread bytes of \a buffer (from \a pos on) and
+    returns where they go: \a buffer grows by \a room, and the caller chops off what it did
+    not fill. Reuses the buffer while nothing else shares it: moves the unread bytes to the
+    front once they are no more than the consumed ones, and lets go of a buffer grown large
+    (by one big packet) once everything in it was consumed. */
+char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room);
+
 /*! Cuts a byte stream into logical packets. Sans-I/O: bytes come in through feed(). */
 class PacketReader
 {
@@ -48,6 +56,11 @@ public:
 
     //! Appends bytes received from the server.
     void feed(const QByteArray &chunk);
+    /*! Room for up to \a bytes received from the server, to be written in place (straight
+        from the socket, no copy); then commitInput() with the count written. Packets from
+        next() must be gone by then, or the buffer cannot be reused. */
+    char *reserveInput(qsizetype bytes);
+    void commitInput(qsizetype written);
     //! The next complete logical packet into \a out (Ready), or NeedMore.
     Status next(Packet &out);
     //! Bytes received but not yet returned as packets.
@@ -62,6 +75,7 @@ private:
 
     QByteArray m_buf;
     qsizetype m_pos = 0;
+    qsizetype m_reserved = 0; // reserveInput() room not committed yet
     QByteArray m_joined; // payload of a split packet being put together
     bool m_joining = false;
     quint8 m_joinFirstSeq = 0;

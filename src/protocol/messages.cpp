@@ -4,6 +4,9 @@
 #include "constants.h"
 #include "wire.h"
 
+#include <cstring>
+#include <limits>
+
 namespace AsyncMySql::Protocol {
 
 std::optional<OkPacket> parseOk(QByteArrayView payload, quint64 capabilities)
@@ -149,26 +152,32 @@ std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capa
     return column;
 }
 
-bool parseTextRow(const Packet &packet, int columnCount, RowPrivate &row)
+Row parseTextRow(const Packet &packet, int columnCount, const ResultMetaPtr &meta)
 {
+    // Offsets are kept in 32 bits; a payload is at most 1 GiB (PacketReader's limit) anyway.
+    if (columnCount < 0 || packet.size > std::numeric_limits<qint32>::max())
+        return Row();
+    RowPrivate *row = RowPrivate::create(quint32(columnCount), quint32(packet.size));
+    Row handle = RowPrivate::make(row); // frees the row if it turns out malformed
+    RowPrivate::Cell *cells = row->cells();
     ByteReader r(packet.data(), packet.size);
-    row.cells.resize(columnCount);
-    const quint32 base = quint32(packet.offset);
     for (int i = 0; i < columnCount; ++i) {
         const auto len = r.lenencOrNull();
         if (!len) {
-            row.cells[i] = {0, -1};
+            cells[i] = {0, -1};
             continue;
         }
         if (*len > quint64(r.remaining()))
-            return false;
-        row.cells[i] = {base + quint32(r.position()), qint32(*len)};
+            return Row();
+        cells[i] = {quint32(r.position()), qint32(*len)};
         r.skip(qsizetype(*len));
     }
     if (!r.ok() || !r.atEnd())
-        return false;
-    row.buffer = packet.buffer;
-    return true;
+        return Row();
+    if (packet.size > 0)
+        memcpy(row->bytes(), packet.data(), size_t(packet.size));
+    row->meta = meta;
+    return handle;
 }
 
 namespace {

@@ -66,9 +66,9 @@ std::optional<Handshake> parseHandshake(QByteArrayView payload);
 //! A column definition packet (Protocol::ColumnDefinition41).
 std::optional<Column> parseColumnDefinition(QByteArrayView payload, quint64 capabilities,
                                             TextEncoding encoding = TextEncoding::Utf8);
-/*! A text-protocol row: fills \a row's cells with offsets into \a packet's buffer.
-    Returns false if the packet does not hold exactly \a columnCount values. */
-bool parseTextRow(const Packet &packet, int columnCount, RowPrivate &row);
+/*! A text-protocol row of \a meta's result: a copy of \a packet's payload and where each value
+    is in it. A null Row if the packet does not hold exactly \a columnCount values. */
+Row parseTextRow(const Packet &packet, int columnCount, const ResultMetaPtr &meta);
 
 //! True for the packet that ends rows: 0xfe header and shorter than a full packet.
 inline bool isEndOfRows(const Packet &p) { return p.first() == EofHeader && p.size < MaxPacketPayload; }

@@ -10,7 +10,8 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QSharedData>
-#include <QtCore/QVarLengthArray>
+
+#include <new>
 
 namespace AsyncMySql {
 
@@ -66,20 +67,51 @@ public:
 };
 using ResultMetaPtr = QExplicitlySharedDataPointer<ResultMeta>;
 
+/*!
+    One row, in a single allocation sized to it: this header, then one Cell per column, then
+    a copy of the row's payload (the values with their length prefixes, as the server sent
+    them). A row holds its own bytes and nothing else, so a row kept from a large result costs
+    that row only (not the socket read it arrived in), a buffered result costs about its wire
+    size, and the connection keeps reusing one read buffer. One copy of the payload per row
+    replaces the reference count a shared buffer costs per row and per release.
+*/
 class RowPrivate : public QSharedData
 {
 public:
     struct Cell
     {
-        quint32 offset; // from the start of buffer
+        quint32 offset; // from bytes()
         qint32 length;  // -1: SQL NULL
     };
     ResultMetaPtr meta;
-    QByteArray buffer; // the packet's bytes, shared with the other rows of the same chunk
-    QVarLengthArray<Cell, 12> cells;
+    const quint32 cellCount;
+    const quint32 byteCount;
+
+    //! A row of \a cellCount cells (uninitialised) and \a byteCount bytes (uninitialised).
+    static RowPrivate *create(quint32 cellCount, quint32 byteCount)
+    {
+        void *memory = ::operator new(sizeof(RowPrivate) + cellCount * sizeof(Cell) + byteCount);
+        return new (memory) RowPrivate(cellCount, byteCount);
+    }
+    // The allocation create() made; QExplicitlySharedDataPointer deletes through this.
+    static void operator delete(void *memory) { ::operator delete(memory); }
+
+    Cell *cells() { return reinterpret_cast<Cell *>(this + 1); }
+    const Cell *cells() const { return reinterpret_cast<const Cell *>(this + 1); }
+    char *bytes() { return reinterpret_cast<char *>(cells() + cellCount); }
+    const char *bytes() const { return reinterpret_cast<const char *>(cells() + cellCount); }
+    //! The bytes of a non-NULL cell.
+    QByteArrayView view(const Cell &cell) const { return QByteArrayView(bytes() + cell.offset, cell.length); }
 
     static Row make(RowPrivate *d) { return Row(d); }
     static const RowPrivate *get(const Row &row) { return row.d.data(); }
+
+    RowPrivate(const RowPrivate &) = delete;
+    RowPrivate &operator=(const RowPrivate &) = delete;
+
+private:
+    RowPrivate(quint32 cells, quint32 bytes) : cellCount(cells), byteCount(bytes) { }
+    static_assert(alignof(Cell) <= alignof(void *), "cells follow the header");
 };
 
 class ResultSetPrivate : public QSharedData

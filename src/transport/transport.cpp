@@ -20,8 +20,9 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
     if (!options.unixSocket.isEmpty()) {
         m_local = new QLocalSocket(this);
         m_io = m_local;
+        m_local->setReadBufferSize(ReadChunk);
         connect(m_local, &QLocalSocket::connected, this, &Transport::connected);
-        connect(m_local, &QLocalSocket::readyRead, this, &Transport::readyRead);
+        connect(m_local, &QLocalSocket::readyRead, this, &Transport::onSocketReadyRead);
         connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::onBytesWritten);
         connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
             const bool before = m_local->state() != QLocalSocket::ConnectedState && e != QLocalSocket::PeerClosedError;
@@ -34,13 +35,15 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
     }
     m_tcp = new QSslSocket(this);
     m_io = m_tcp;
+    // Bounds the plaintext buffer, the encrypted one under it and so what OpenSSL is given.
+    m_tcp->setReadBufferSize(ReadChunk);
     connect(m_tcp, &QSslSocket::connected, this, [this] {
         // Small request packets must not wait for Nagle's algorithm.
         m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         m_tcp->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
         Q_EMIT connected();
     });
-    connect(m_tcp, &QSslSocket::readyRead, this, &Transport::readyRead);
+    connect(m_tcp, &QSslSocket::readyRead, this, &Transport::onSocketReadyRead);
     // Over TLS, bytesWritten reports plaintext accepted; encryptedBytesWritten the wire.
     connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::onBytesWritten);
     connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::onBytesWritten);
@@ -215,12 +218,9 @@ void Transport::flushNow()
 
 void Transport::setReadPaused(bool paused)
 {
-    // 0 is Qt's "no limit". Lifting the limit makes Qt read (and signal readyRead) again.
-    const qint64 limit = paused ? 64 * 1024 : 0;
-    if (m_tcp)
-        m_tcp->setReadBufferSize(limit);
-    else
-        m_local->setReadBufferSize(limit);
+    m_readPaused = paused;
+    if (!paused)
+        readyReadLater(); // Qt does not signal again for bytes it holds already
 }
 
 qint64 Transport::bytesToWrite() const
@@ -228,9 +228,30 @@ qint64 Transport::bytesToWrite() const
     return m_tcp ? m_tcp->bytesToWrite() + m_tcp->encryptedBytesToWrite() : m_local->bytesToWrite();
 }
 
-QByteArray Transport::readAll()
+void Transport::onSocketReadyRead()
 {
-    return m_io->readAll();
+    if (!m_readPaused)
+        Q_EMIT readyRead();
+}
+
+qint64 Transport::read(char *data, qint64 max)
+{
+    const qint64 n = m_io->read(data, max);
+    if (m_io->bytesAvailable() > 0)
+        readyReadLater();
+    return qMax<qint64>(n, 0);
+}
+
+void Transport::readyReadLater()
+{
+    if (m_readyReadQueued)
+        return;
+    m_readyReadQueued = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_readyReadQueued = false;
+        if (!m_readPaused && m_io->bytesAvailable() > 0)
+            Q_EMIT readyRead();
+    }, Qt::QueuedConnection);
 }
 
 void Transport::startTls()

@@ -34,15 +34,23 @@ public:
                                                              QString *error);
     //! What startTls() uses; \a mode is the effective one (see tlsConfiguration()).
     void setTls(SslOptions::Mode mode, const QSslConfiguration &configuration);
+    /*! The most the socket buffers beside the operating system (Qt's read buffer), and so the
+        most one read() returns: what is not read waits in the kernel, whose TCP window then
+        makes the server wait. Memory stays bounded however fast the server sends. */
+    static constexpr qint64 ReadChunk = 64 * 1024;
 
     void open();
     void write(const QByteArray &bytes);
-    /*! While paused, the socket buffers at most a small amount of incoming bytes, and the
-        operating system's TCP window does the rest: the server waits. */
+    /*! While paused, readyRead is not emitted; nothing is read, so the socket fills its bounded
+        buffer and the operating system's TCP window does the rest: the server waits. Resuming
+        emits readyRead (from the event loop) if bytes are waiting. */
     void setReadPaused(bool paused);
     //! Bytes written but not yet handed to the operating system (for flow control).
     qint64 bytesToWrite() const;
-    QByteArray readAll();
+    /*! Reads up to \a max bytes into \a data; returns how many (0 when none wait). When more
+        are left, readyRead follows from the event loop (Qt would not signal bytes it already
+        holds), so a reader that takes a bounded amount per readyRead never stalls. */
+    qint64 read(char *data, qint64 max);
     //! Starts the TLS handshake on the open TCP connection (after the SSLRequest was written).
     void startTls();
     //! Closes at once, discarding unsent bytes. Emits nothing.
@@ -73,6 +81,8 @@ private:
     void onSocketError(int code, const QString &what);
     void flushNow();
     void onBytesWritten();
+    void onSocketReadyRead();
+    void readyReadLater();
 
     ConnectOptions m_options;
     SslOptions::Mode m_tlsMode = SslOptions::Mode::Preferred;
@@ -84,6 +94,8 @@ private:
     bool m_flushScheduled = false;
     bool m_writing = false;            // inside write()
     bool m_bytesWrittenQueued = false;
+    bool m_readPaused = false;
+    bool m_readyReadQueued = false;
 };
 
 } // namespace AsyncMySql
