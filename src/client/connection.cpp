@@ -133,6 +133,8 @@ void ConnectionPrivate::setState(Connection::State s)
 
 ErrorInfo ConnectionPrivate::notConnectedError() const
 {
+    if (refusal)
+        return *refusal;
     if (lostConnection)
         return ErrorInfo::operational(ClientError::ServerGoneError, QStringLiteral("MySQL server has gone away"),
                                       QStringLiteral("08S01"));
@@ -172,6 +174,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     }
     case Connection::State::Closed:
         break;
+    }
+    if (refusal) {
+        defer([done, e = *refusal] { done(&e); });
+        return;
     }
     // Read on every open: a reconnect sees the file as it is now.
     baseOptions = applyOptionFile(givenOptions);

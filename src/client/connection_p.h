@@ -203,6 +203,9 @@ public:
     bool flushScheduled = false;
     bool destroying = false;
     bool lostConnection = false; // closed by the server or the network, not by close()
+    //! Set on a stand-in that must never connect (a released PooledConnection's): open() and
+    //! every command fail with it.
+    std::optional<ErrorInfo> refusal;
     QTimer connectTimer;
     /*! The futures watch() looks after. One timer for all of them, running only while there
         are any: a QFutureWatcher per query cost more than a tenth of a query's CPU. */

@@ -20,18 +20,53 @@
 
 namespace AsyncMySql {
 
-//! One lease, shared by the copies of a PooledConnection; the last copy gives it back.
+/*!
+    One lease, shared by the copies of a PooledConnection. The copies the user holds are
+    counted in \c holders; the one in the acquire() future's result store is not (handOut()
+    makes sure of that, whether Qt moved or copied it in). The lease ends when the last counted
+    copy goes, when release() or take() is called, or, if no copy was ever taken out, when the
+    stored one goes with the future's last copy.
+*/
 class PooledConnectionPrivate
 {
 public:
     PooledConnectionPrivate(Pool *p, Connection *c, quint64 l) : pool(p), connection(c), lease(l) { }
-    ~PooledConnectionPrivate() { giveBack(); }
-    void giveBack();
+    ~PooledConnectionPrivate();
+
+    //! A copy that holds the lease appeared.
+    void hold() noexcept
+    {
+        ++holders;
+        taken = true;
+    }
+    //! One went; the last one gives the connection back.
+    void drop()
+    {
+        if (--holders == 0)
+            end(true);
+    }
+    /*! Ends the lease once: with \a giveBack the connection's cursors move to the stand-in
+        and the connection goes back to the pool; without (take()) both stay with the caller. */
+    void end(bool giveBack);
+    //! The stored copy in a future's result store: it must not count as a holder.
+    static void disown(const PooledConnection &stored);
+    bool isNull() const noexcept { return ended || !connection; }
+    //! The closed Connection that calls through a null handle reach (made on first use).
+    Connection *standIn();
 
     QPointer<Pool> pool;
     QPointer<Connection> connection;
-    quint64 lease; // tells this lease from a later one of the same connection
+    quint64 lease; // tells this lease from a later one of the same connection; 0: a null handle
+    int holders = 0;
+    bool taken = false; // a copy was taken out of the future (the lease is theirs now)
+    bool ended = false;
+    bool warned = false; // about a call through the null handle
+    std::unique_ptr<Connection> standInConnection;
 };
+
+//! Moves \a cursor, closed, to \a standIn: its calls then fail with the stand-in's error
+//! (cursor.cpp; the cursor of a pooled connection outlives the connection's release).
+void moveCursorToStandIn(Cursor *cursor, Connection *standIn, const ErrorInfo &error);
 
 //! An acquire() call waiting for a connection.
 struct Waiter
@@ -163,6 +198,7 @@ public:
     PoolOptions options;
     ConnectOptions connectOptions; // options.connection, echo included
     std::optional<ErrorInfo> optionsError;
+    PoolCounters counters;
     std::vector<std::unique_ptr<Entry>> entries;
     WaiterQueue waiters;
     quint64 lastLease = 0;
