@@ -33,7 +33,8 @@ struct PoolOptions
     /*! On release: COM_RESET_CONNECTION, then the session set up again from \c connection
         (Connection::resetConnection()), so no user variable, temporary table, lock or setting
         leaks to the next user. false keeps aiomysql's behaviour: the session stays as it is
-        (an open transaction is still rolled back). */
+        (an open transaction is still rolled back). Either cleanup is pipelined with the next
+        user's commands (see Pool). */
     bool resetOnRelease = true;
     bool echo = false; //!< echo on for every connection (as connection.echo)
 };
@@ -121,8 +122,9 @@ struct PoolCounters
     quint64 connectionsFailed = 0;  //!< attempts to open a connection that failed
     quint64 connectionsClosed = 0;  //!< connections that left the pool, for whatever reason
     /*! Cleanups after a release (reset, or rollback without resetOnRelease) that failed, e.g.
-        a KILL that landed on the connection meanwhile: the connection was closed instead of
-        being handed out again. */
+        a KILL that landed on the connection meanwhile: the connection was closed (and what
+        its next user had queued behind the cleanup failed). Not counted once the pool is
+        closing. */
     quint64 resetFailures = 0;
     //! Free connections that failed their ping before being handed out and were replaced.
     quint64 checkFailures = 0;
@@ -136,6 +138,13 @@ struct PoolCounters
     after acquireTimeout. A cancelled acquire() future takes nothing. Released connections are
     checked before anyone else gets them: a broken or busy one (commands still pending) is
     closed, an open transaction is rolled back, and the session is reset (resetOnRelease).
+    That rollback or reset is written at once and not waited for: the connection is free again
+    at once, and the next user's commands are written behind it, so a pooled lookup costs one
+    round trip. One whose cleanup is still in flight is handed out only when no other
+    connection is free. If the cleanup fails (a KILL that lands meanwhile, the network), the
+    connection is closed, counted in counters().resetFailures, and whatever its next user had
+    queued behind the cleanup fails with the cleanup's error; a connection nobody had taken
+    yet is simply replaced.
 
     Sizes are reported by properties whose signals are emitted from a queued call after a
     change (a burst of changes gives one signal). Futures finish from a queued call too, so a
@@ -187,10 +196,9 @@ public:
     int maxSize() const;
     //! Connections that exist: free, lent out, being opened, checked, reset or closed.
     int size() const;
-    /*! Connections ready to be handed out now. A released connection whose cleanup (rollback,
-        reset) is in flight is not free yet: it counts in size() only, and becomes free when
-        the server has answered (about one round trip), or leaves the pool if the cleanup
-        fails (see counters()). */
+    /*! Connections ready to be handed out now, including released ones whose cleanup
+        (rollback, reset) is still in flight: those are handed out with their next user's
+        commands queued behind the cleanup (see the class description). */
     int freeSize() const;
     //! acquire() calls waiting for a connection.
     int waiterCount() const;

@@ -736,7 +736,7 @@ QStringList ConnectionPrivate::sessionStatements() const
     return statements;
 }
 
-void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done)
+CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done)
 {
     // COM_RESET_CONNECTION also sets the character set and autocommit back to the server's
     // defaults and may keep a database chosen with USE, so the session is set up again the way
@@ -777,6 +777,13 @@ void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done
     progress->pending = int(steps.size());
     for (const CommandPtr &cmd : std::as_const(steps))
         enqueue(cmd);
+    // What the replies will say (a pool hands the connection out before they arrive).
+    status &= ~quint16(ServerStatus::InTransaction);
+    if (options.autocommit)
+        status |= ServerStatus::Autocommit;
+    else
+        status &= ~quint16(ServerStatus::Autocommit);
+    return steps.last();
 }
 
 QFuture<void> ConnectionPrivate::statement(const QString &sql)

@@ -156,8 +156,11 @@ public:
     QFuture<void> statement(const QString &sql);
     //! What every new session runs after authentication: sql_mode, init_command.
     QStringList sessionStatements() const;
-    //! COM_RESET_CONNECTION, then the session set up again from the options (Connection::resetConnection).
-    void resetSession(std::function<void(const ErrorInfo *)> done);
+    /*! COM_RESET_CONNECTION, then the session set up again from the options
+        (Connection::resetConnection). Returns the last of its commands. The client-side view
+        (database, charset, status flags) is the reset one at once, for the commands queued
+        behind it. */
+    CommandPtr resetSession(std::function<void(const ErrorInfo *)> done);
     //! Connected, with no command queued or in flight: it may change hands.
     bool isIdle() const { return state == Connection::State::Connected && commands.empty(); }
 

@@ -346,7 +346,7 @@ int PoolPrivate::size() const
 
 int PoolPrivate::incoming() const
 {
-    return count(State::Opening) + count(State::Checking) + count(State::Returning);
+    return count(State::Opening) + count(State::Checking);
 }
 
 bool PoolPrivate::recycleDue(const Entry &e) const
@@ -382,15 +382,18 @@ void PoolPrivate::dispatch()
         dispatchAgain = false;
         while (!waiters.isEmpty()) {
             // The most recently used free connection: the likeliest to be alive and warm, and
-            // the others age towards poolRecycle instead of all staying half-used.
+            // the others age towards poolRecycle instead of all staying half-used. One whose
+            // cleanup is still in flight only if there is no other: should the cleanup fail,
+            // the commands queued behind it fail too.
             Entry *e = nullptr;
             for (const auto &candidate : entries) {
-                if (candidate->state == State::Free && (!e || candidate->idle.elapsed() < e->idle.elapsed()))
+                if (candidate->state == State::Free
+                    && (!e || std::make_pair(candidate->cleaning, candidate->idle.elapsed()) < std::make_pair(e->cleaning, e->idle.elapsed())))
                     e = candidate.get();
             }
             if (!e)
                 break;
-            if (!ConnectionPrivate::get(e->connection)->isIdle()) {
+            if (!isIdle(*e)) {
                 qCInfo(lcPool) << "a free connection was closed; dropping it";
                 retire(*e);
                 continue;
@@ -534,13 +537,8 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
         return;
     e->watchdog.stop();
     if (error) {
-        if (expected == State::Returning) { // a failed check is expected now and then, a failed cleanup is not
-            qCWarning(lcPool).noquote() << failure << error->message;
-            ++counters.resetFailures;
-        } else {
-            qCInfo(lcPool).noquote() << failure << error->message;
-            ++counters.checkFailures;
-        }
+        qCInfo(lcPool).noquote() << failure << error->message; // expected now and then
+        ++counters.checkFailures;
         retire(*e);
         dispatch();
         return;
@@ -548,9 +546,19 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
     offer(*e);
 }
 
+bool PoolPrivate::isIdle(const Entry &e) const
+{
+    const ConnectionPrivate *cd = ConnectionPrivate::get(e.connection);
+    if (cd->state != Connection::State::Connected)
+        return false;
+    // Commands run in order: if the cleanup is the last one queued, nothing else is.
+    return cd->commands.empty() || (e.cleaning && cd->commands.back() == e.cleanup.lock());
+}
+
 void PoolPrivate::offer(Entry &e)
 {
-    e.watchdog.stop();
+    if (!e.cleaning) // else it still bounds the cleanup
+        e.watchdog.stop();
     if (closing) {
         retire(e);
         return;
@@ -598,7 +606,7 @@ void PoolPrivate::handOut(Connection *c, quint64 lease, const Waiter &w)
         retire(*e);
         return;
     }
-    if (!ConnectionPrivate::get(c)->isIdle()) {
+    if (!isIdle(*e)) {
         // Closed by the server since lend(): never hand out a dead connection.
         qCInfo(lcPool) << "a connection closed before it was handed out; dropping it";
         e->lease = 0;
@@ -658,7 +666,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         dispatch();
         return;
     }
-    if (!cd->isIdle()) {
+    if (!isIdle(*e)) {
         // Replies nobody will read any more would come back to the next user.
         qCWarning(lcPool) << "a connection was released with" << cd->commands.size() << "commands pending; closing it";
         cd->shutdown(ErrorInfo::interface(QStringLiteral("The connection was released to its pool with commands pending")));
@@ -671,24 +679,59 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         dispatch();
         return;
     }
-    if (options.resetOnRelease) {
-        e->state = State::Returning;
-        watchdog(*e);
-        cd->options.charset = connectOptions.charset; // Connection::setCharset() changes it
-        cd->resetSession([this, c](const ErrorInfo *error) { returned(c, error); });
-    } else if (c->inTransaction()) {
-        e->state = State::Returning;
-        watchdog(*e);
-        cd->runQuery(QStringLiteral("ROLLBACK"), [this, c](const ErrorInfo *error, const QList<ResultSet> &) { returned(c, error); });
-    } else {
-        offer(*e);
+    // The cleanup is written now and not waited for: the connection is free at once, and the
+    // next user's commands go out behind it (one round trip for both). If it was handed out
+    // behind its previous cleanup and nothing was sent since, that cleanup still covers it.
+    if (!e->cleaning) {
+        CommandPtr last;
+        if (options.resetOnRelease) {
+            cd->options.charset = connectOptions.charset; // Connection::setCharset() changes it
+            last = cd->resetSession([this, c](const ErrorInfo *error) { cleaned(c, error); });
+        } else if (c->inTransaction()) {
+            last = cd->runQuery(QStringLiteral("ROLLBACK"), [this, c](const ErrorInfo *error, const QList<ResultSet> &) { cleaned(c, error); });
+            cd->status &= ~quint16(ServerStatus::InTransaction); // what its reply will say
+        }
+        if (last) {
+            e->cleaning = true;
+            e->cleanup = last;
+            watchdog(*e);
+        }
     }
+    offer(*e);
     changed();
 }
 
-void PoolPrivate::returned(Connection *c, const ErrorInfo *error)
+void PoolPrivate::cleaned(Connection *c, const ErrorInfo *error)
 {
-    settled(c, error, State::Returning, "cleaning up a released connection failed, closing it:");
+    if (destroying)
+        return;
+    Entry *e = find(c);
+    if (!e || !e->cleaning)
+        return;
+    e->cleaning = false;
+    e->cleanup.reset();
+    if (e->state != State::Checking) // a check queued behind the cleanup has its own bound
+        e->watchdog.stop();
+    if (!error)
+        return;
+    if (!closing)
+        ++counters.resetFailures;
+    qCWarning(lcPool).noquote() << "cleaning up a released connection failed, closing it:" << error->message;
+    switch (e->state) {
+    case State::Free:
+        retire(*e);
+        dispatch();
+        break;
+    case State::Lent:
+    case State::Checking:
+        // Handed out (or pinged) behind the cleanup: what is queued behind it must not run in
+        // a session in an unknown state, so it fails with the cleanup's error; the holder's
+        // release then drops the closed connection.
+        ConnectionPrivate::get(c)->shutdown(*error);
+        break;
+    default:
+        break;
+    }
 }
 
 void PoolPrivate::connectionClosed(Connection *c)
@@ -710,7 +753,8 @@ void PoolPrivate::retire(Entry &e, std::function<void()> closed)
 {
     Connection *c = e.connection;
     e.watchdog.stop();
-    if (!ConnectionPrivate::get(c)->isIdle()) {
+    // COM_QUIT may still go out behind a cleanup in flight.
+    if (!isIdle(e)) {
         remove(c);
         if (closed)
             later(std::move(closed));

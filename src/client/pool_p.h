@@ -27,6 +27,8 @@ namespace AsyncMySql {
     copy goes, when release() or take() is called, or, if no copy was ever taken out, when the
     stored one goes with the future's last copy.
 */
+struct PendingCommand;
+
 class PooledConnectionPrivate
 {
 public:
@@ -128,7 +130,6 @@ public:
             Free,      // ready to be handed out
             Checking,  // pinged before being handed out
             Lent,      // out with a PooledConnection (or reserved for one)
-            Returning, // being rolled back / reset after release
             Closing,   // COM_QUIT sent
             Detached,  // closed by terminate() while lent; waits for its handle to come back
         };
@@ -137,7 +138,11 @@ public:
         QElapsedTimer age;      // since it was opened (poolRecycle)
         QElapsedTimer idle;     // since it became free (pingAfterIdle)
         quint64 lease = 0;      // the PooledConnection it is lent to
-        QTimer watchdog;        // bounds a check or a reset
+        QTimer watchdog;        // bounds a check or a cleanup
+        /*! The rollback or reset after a release is in flight. The connection is free (or lent
+            again) meanwhile: the next user's commands are written behind it, pipelined. */
+        bool cleaning = false;
+        std::weak_ptr<PendingCommand> cleanup; // its last command
         bool initial = false;   // one of the minSize connections create() waits for
     };
     using State = Entry::State;
@@ -156,6 +161,8 @@ public:
     void checked(Connection *connection, const ErrorInfo *error);
     //! What checked() and returned() share: offer the connection, or retire it on \a error.
     void settled(Connection *connection, const ErrorInfo *error, State expected, const char *failure);
+    //! Connected, and nothing queued on it but the pool's own cleanup: it may change hands.
+    bool isIdle(const Entry &entry) const;
     //! A connection known to be good right now: to the oldest waiter, or free.
     void offer(Entry &entry);
     void lend(Entry &entry, const Waiter &waiter);
@@ -166,7 +173,8 @@ public:
     // --- taking back ---------------------------------------------------------------------
     //! \a lease 0: whoever holds it (Pool::release()).
     void release(Connection *connection, quint64 lease);
-    void returned(Connection *connection, const ErrorInfo *error);
+    //! The cleanup after a release answered.
+    void cleaned(Connection *connection, const ErrorInfo *error);
     void connectionClosed(Connection *connection);
 
     // --- closing -------------------------------------------------------------------------
