@@ -11,6 +11,9 @@
 //                    connection through Connection::query(); the library pipelines them.
 //   concurrent       the same lookups, 64 in flight over a Pool of 8 connections, each one
 //                    acquire() -> query() -> release, as aiomysql's `async with pool.acquire()`.
+//   pool_lookup      (not a peer workload) the same lookups, 4 in flight over a Pool of 4 with
+//                    the library's defaults (reset on release, idle ping): what a pooled lookup
+//                    costs beside `point`.
 //   read_stream      (not a peer workload) read through a streaming cursor (SSCursor),
 //                    fetchMany(5000) batches; same checksum as read.
 //   stream_memory,   (not peer workloads) 1,000,000 rows of ~110 bytes from MariaDB's sequence
@@ -218,7 +221,8 @@ struct Bench
 {
     Config config;
     Connection *connection = nullptr;
-    Pool *pool = nullptr;         //!< concurrent: 8 connections
+    Pool *pool = nullptr;         //!< concurrent: 8 connections; pool_lookup: 4
+    int tasks = 64;               //!< lookups in flight over the pool
     Cursor *cursor = nullptr; //!< one buffered cursor, reused like the Python peers' cursor
     qint64 maxId = 0;
     //! Checksum of each family ("read", "point") seen so far: every workload of a family must
@@ -331,10 +335,9 @@ QFuture<RunResult> pointPipelined(Bench &b, long from, long to)
     return f;
 }
 
-//! Lookups from..to-1, 64 in flight, each on a connection acquired from the pool of 8.
+//! Lookups from..to-1, b.tasks in flight, each on a connection acquired from b.pool.
 QFuture<RunResult> pointConcurrent(Bench &b, long from, long to)
 {
-    constexpr int InFlight = 64;
     struct State
     {
         QPromise<RunResult> promise;
@@ -381,10 +384,10 @@ QFuture<RunResult> pointConcurrent(Bench &b, long from, long to)
                               }
                               run(s);
                           }),
-                  "concurrent");
+                  "pooled lookup");
         }
     };
-    for (int i = 0; i < InFlight; ++i)
+    for (int i = 0; i < b.tasks; ++i)
         Task::run(s);
     return f.then(context, [from](RunResult r) {
         r.n -= from;
@@ -498,6 +501,24 @@ QFuture<void> benchPoint(Bench &b) { return measurePoint(b, "point", pointSequen
 
 QFuture<void> benchPointPipelined(Bench &b) { return measurePoint(b, "point_pipelined", pointPipelined); }
 
+//! The point lookups through a pool made with \a o (opened before timing), then closed.
+QFuture<void> measurePool(Bench &b, const PoolOptions &o, const char *workload)
+{
+    Bench *bp = &b;
+    return Pool::create(o, context)
+            .then(context, [bp, workload](Pool *pool) {
+                bp->pool = pool;
+                return measurePoint(*bp, workload, pointConcurrent);
+            })
+            .unwrap()
+            .then(context, [bp] {
+                bp->pool->close();
+                return bp->pool->waitClosed();
+            })
+            .unwrap()
+            .then(context, [bp] { delete std::exchange(bp->pool, nullptr); });
+}
+
 QFuture<void> benchConcurrent(Bench &b)
 {
     PoolOptions o;
@@ -507,18 +528,19 @@ QFuture<void> benchConcurrent(Bench &b)
     // As aiomysql's and mysql2's pools: a released connection goes back as it is. (The default,
     // COM_RESET_CONNECTION and the session set up again, costs a round trip per release.)
     o.resetOnRelease = false;
-    Bench *bp = &b;
-    return Pool::create(o, context)
-            .then(context, [bp](Pool *pool) {
-                bp->pool = pool;
-                return measurePoint(*bp, "concurrent", pointConcurrent);
-            })
-            .unwrap()
-            .then(context, [bp] {
-                bp->pool->close();
-                return bp->pool->waitClosed();
-            })
-            .unwrap();
+    b.tasks = 64;
+    return measurePool(b, o, "concurrent");
+}
+
+//! A Pool of 4 with the library's defaults, one lookup in flight per connection.
+QFuture<void> benchPoolLookup(Bench &b)
+{
+    PoolOptions o;
+    o.connection = b.config.connect;
+    o.minSize = 4;
+    o.maxSize = 4;
+    b.tasks = 4;
+    return measurePool(b, o, "pool_lookup");
 }
 
 QFuture<void> benchReadStream(Bench &b)
@@ -593,6 +615,7 @@ const Workload workloads[] = {
     {"point", benchPoint},
     {"point_pipelined", benchPointPipelined},
     {"concurrent", benchConcurrent},
+    {"pool_lookup", benchPoolLookup},
     {"read_stream", benchReadStream},
     {"stream_memory", benchStreamMemory, false},
     {"buffered_memory", benchBufferedMemory, false},

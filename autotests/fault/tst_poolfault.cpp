@@ -5,6 +5,7 @@
 #include "../integration/testutil.h"
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QRegularExpression>
 
 using namespace AsyncMySql;
 using Script = QList<FakeServer::Step>;
@@ -39,12 +40,57 @@ private Q_SLOTS:
                                    FakeServer::send(1, FakeServer::ok())});
         std::unique_ptr<Pool> pool(AWAIT(Pool::create(optionsFor(server))));
         AWAIT(pool->acquire()).release();
-        QTRY_COMPARE(pool->freeSize(), 1);
-        QCOMPARE(server.received().size(), 4);
+        QCOMPARE(pool->freeSize(), 1); // at once: the reset is not waited for
+        QTRY_COMPARE(server.received().size(), 4);
         QCOMPARE(server.received().at(1), QByteArray("\x1f"));
         QCOMPARE(server.received().at(2), QByteArray("\x03SET NAMES utf8mb4"));
         QCOMPARE(server.received().at(3), QByteArray("\x03SET AUTOCOMMIT = 1"));
         QCOMPARE(pool->size(), 1);
+    }
+
+    void nextCommandIsPipelinedBehindTheReset()
+    {
+        // A pooled lookup costs one round trip: the released connection is free at once, and
+        // the next user's statement goes out before the reset has answered.
+        FakeServer server(FakeServer::login()
+                          + Script{FakeServer::expect(), FakeServer::expect(), FakeServer::expect(), // the reset
+                                   FakeServer::expect(),                                             // DO 1, unanswered
+                                   FakeServer::send(1, FakeServer::ok()), FakeServer::send(1, FakeServer::ok()),
+                                   FakeServer::send(1, FakeServer::ok()), FakeServer::send(1, FakeServer::ok()),
+                                   FakeServer::expect()});
+        std::unique_ptr<Pool> pool(AWAIT(Pool::create(optionsFor(server))));
+        PooledConnection c = AWAIT(pool->acquire());
+        c.release();
+        QCOMPARE(pool->freeSize(), 1); // counted as free while its reset is in flight
+        c = AWAIT(pool->acquire());
+        AWAIT(c->query(QStringLiteral("DO 1")));
+        QCOMPARE(server.received().value(4), QByteArray("\x03" "DO 1"));
+        QCOMPARE(pool->counters().resetFailures, quint64(0));
+        QCOMPARE(pool->size(), 1);
+    }
+
+    void failedResetFailsWhatWasQueuedBehindIt()
+    {
+        // The reset fails (here: an error packet) after the connection was handed out behind
+        // it: the next user's statement must not be taken as run in a clean session.
+        FakeServer server(FakeServer::login()
+                          + Script{FakeServer::expect(), FakeServer::expect(), FakeServer::expect(),
+                                   FakeServer::expect(),
+                                   FakeServer::send(1, FakeServer::err(1047, "08S01", "Unknown command")),
+                                   FakeServer::send(1, FakeServer::ok()), FakeServer::send(1, FakeServer::ok()),
+                                   FakeServer::expect()});
+        std::unique_ptr<Pool> pool(AWAIT(Pool::create(optionsFor(server))));
+        PooledConnection c = AWAIT(pool->acquire());
+        c.release();
+        c = AWAIT(pool->acquire());
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression("^cleaning up a released connection failed, closing it: Unknown command"));
+        auto error = TestUtil::errorOf(c->query(QStringLiteral("DO 1")));
+        QVERIFY(error);
+        QCOMPARE(error->code(), 1047);
+        QCOMPARE(pool->counters().resetFailures, quint64(1));
+        QVERIFY(c->isClosed());
+        c.release();
+        QCOMPARE(pool->size(), 0);
     }
 
     void unansweredResetDropsTheConnection()

@@ -5,6 +5,8 @@
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 
@@ -170,9 +172,9 @@ private Q_SLOTS:
         b = PooledConnection(); // the last copy gives it back
         PooledConnection d = AWAIT(fourth);
         QCOMPARE(d->threadId(), bThread);
-        // A kept future holds a copy of its result: release() returns the lease for all.
+        // After the lease, the kept future's result is a null handle, not a second lease.
         d.release();
-        QVERIFY(!fourth.result());
+        QVERIFY(fourth.result().isNull());
         a.release();
         c.release();
         closePool(*pool);
@@ -270,6 +272,78 @@ private Q_SLOTS:
         closePool(*pool);
     }
 
+    void keptFutureHoldsNoLease()
+    {
+        auto pool = createPool(poolOptions(1, 2));
+        // The handle taken out of a kept future decides, not the future.
+        QFuture<PooledConnection> kept = pool->acquire();
+        quint32 thread = 0;
+        {
+            PooledConnection c = AWAIT(kept);
+            thread = c->threadId();
+            QCOMPARE(pool->freeSize(), 0);
+        }
+        QTRY_COMPARE(pool->freeSize(), 1);
+        // Read again after its lease: null, while the connection is someone else's.
+        PooledConnection other = AWAIT(pool->acquire());
+        QCOMPARE(other->threadId(), thread);
+        const PooledConnection late = kept.result();
+        QVERIFY(late.isNull());
+        QVERIFY(!late.get());
+        QCOMPARE(pool->freeSize(), 0);
+        other.release();
+        QTRY_COMPARE(pool->freeSize(), 1);
+
+        // Copies read while the lease is live share it.
+        QFuture<PooledConnection> twice = pool->acquire();
+        PooledConnection first = AWAIT(twice);
+        PooledConnection second = twice.result();
+        QCOMPARE(second.get(), first.get());
+        first = PooledConnection();
+        QCOMPARE(pool->freeSize(), 0);
+        second = PooledConnection();
+        QTRY_COMPARE(pool->freeSize(), 1);
+
+        // A continuation's argument, and futures kept in a list given to whenAll.
+        QFuture<PooledConnection> continued = pool->acquire();
+        QCOMPARE(AWAIT(continued.then([](PooledConnection c) { return c->threadId(); })), thread);
+        QTRY_COMPARE(pool->freeSize(), 1);
+        QList<QFuture<PooledConnection>> futures{pool->acquire(), pool->acquire()};
+        auto all = QtFuture::whenAll(futures.begin(), futures.end());
+        const QList<QFuture<PooledConnection>> done = AWAIT(all);
+        QCOMPARE(pool->size(), 2);
+        QCOMPARE(pool->freeSize(), 0);
+        {
+            PooledConnection a = done.at(0).result();
+            PooledConnection b = done.at(1).result();
+            QVERIFY(a && b && a.get() != b.get());
+        }
+        QTRY_COMPARE(pool->freeSize(), 2);
+        QVERIFY(futures.at(0).isFinished() && all.isFinished()); // all still alive
+        closePool(*pool);
+    }
+
+    void untakenResultGoesBackWithTheFuture()
+    {
+        auto pool = createPool(poolOptions(1, 1));
+        {
+            QFuture<PooledConnection> f = pool->acquire();
+            QTRY_VERIFY(f.isFinished());
+            QCOMPARE(pool->freeSize(), 0);
+            QFuture<PooledConnection> copy = f;
+            f = {};
+            QCOMPARE(pool->freeSize(), 0); // a copy of the future still has it
+        }
+        QTRY_COMPARE(pool->freeSize(), 1);
+        // A future dropped at once: its connection comes back for the next caller.
+        (void)pool->acquire();
+        PooledConnection next = AWAIT(pool->acquire());
+        QVERIFY(next);
+        QCOMPARE(pool->size(), 1);
+        next.release();
+        closePool(*pool);
+    }
+
     void releaseRollsBack_data()
     {
         QTest::addColumn<bool>("reset");
@@ -353,15 +427,74 @@ private Q_SLOTS:
         closePool(*pool);
     }
 
-    void releaseDeletesCursors()
+    void cursorsBelongToTheLease()
     {
         auto pool = createPool(poolOptions(1, 1));
         PooledConnection c = AWAIT(pool->acquire());
-        QPointer<Cursor> cursor = c->cursor();
+        Connection *raw = c.get();
+        Cursor *cursor = c->cursor();
+        QPointer<Cursor> guard = cursor;
         AWAIT(cursor->execute(QStringLiteral("SELECT 1")));
         c.release();
-        QTRY_VERIFY(cursor.isNull());
+        // Not deleted with the release (it used to be, a moment later): the handle owns it.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QVERIFY(guard);
+        QVERIFY(cursor->isClosed());
+        QVERIFY(cursor->connection() != raw);
+        QVERIFY(raw->findChildren<Cursor *>().isEmpty()); // nothing piles up on the connection
+        // The next user's session is out of its reach.
+        PooledConnection next = AWAIT(pool->acquire());
+        QCOMPARE(next.get(), raw);
+        for (auto error : {TestUtil::errorOf(cursor->execute(QStringLiteral("SELECT 2"))),
+                           TestUtil::errorOf(cursor->fetchOne())}) {
+            QVERIFY(error);
+            QVERIFY2(dynamic_cast<InterfaceError *>(error.get()), qPrintable(error->toString()));
+            QVERIFY2(error->message().contains(QLatin1String("released to its pool")), qPrintable(error->message()));
+        }
+        QCOMPARE(value(next.get(), QStringLiteral("SELECT 3")), 3);
+        // The last copy of the handle takes its cursors with it.
+        c = PooledConnection();
+        QVERIFY(guard.isNull());
+        next.release();
         closePool(*pool);
+    }
+
+    void callsThroughAReleasedHandleFail()
+    {
+        auto pool = createPool(poolOptions(1, 1));
+        PooledConnection c = AWAIT(pool->acquire());
+        const PooledConnection copy = c;
+        c.release();
+        QVERIFY(c.isNull());
+        QVERIFY(copy.isNull());
+        QVERIFY(!c.get());
+        QTest::ignoreMessage(QtWarningMsg, "a call through a released or null PooledConnection: it fails with InterfaceError");
+        auto error = TestUtil::errorOf(c->query(QStringLiteral("SELECT 1")));
+        QVERIFY(error);
+        QVERIFY2(dynamic_cast<InterfaceError *>(error.get()), qPrintable(error->toString()));
+        QCOMPARE(error->message(), QStringLiteral("The connection was released to its pool"));
+        // The stand-in never connects, not even to reconnect.
+        EXPECT_ERROR(c->ping(true), InterfaceError, 0);
+        EXPECT_ERROR(c->open(), InterfaceError, 0);
+        EXPECT_ERROR(c->cursor()->execute(QStringLiteral("SELECT 1")), InterfaceError, 0);
+        QVERIFY((*c).isClosed());
+        QCOMPARE(pool->size(), 1);
+        QTRY_COMPARE(pool->freeSize(), 1);
+        QCOMPARE(sessions(), 1);
+
+        // A null handle, and one whose pool is gone, fail the same way.
+        PooledConnection null;
+        QVERIFY(null.isNull());
+        QTest::ignoreMessage(QtWarningMsg, "a call through a released or null PooledConnection: it fails with InterfaceError");
+        error = TestUtil::errorOf(null->query(QStringLiteral("SELECT 1")));
+        QVERIFY(error && dynamic_cast<InterfaceError *>(error.get()));
+        QCOMPARE(error->message(), QStringLiteral("A null PooledConnection has no connection"));
+
+        PooledConnection orphan = AWAIT(pool->acquire());
+        pool.reset();
+        QVERIFY(orphan.isNull());
+        QTest::ignoreMessage(QtWarningMsg, "a call through a released or null PooledConnection: it fails with InterfaceError");
+        EXPECT_ERROR(orphan->query(QStringLiteral("SELECT 1")), InterfaceError, 0);
     }
 
     void pendingCommandsOnReleaseDropTheConnection()
@@ -398,6 +531,32 @@ private Q_SLOTS:
         QCOMPARE(value(c.get(), QStringLiteral("SELECT 4")), 4);
         c.release();
         closePool(*pool);
+    }
+
+    void killDuringResetIsCounted()
+    {
+        auto pool = createPool(poolOptions(1, 1));
+        QCOMPARE(pool->counters().connectionsOpened, quint64(1));
+        PooledConnection c = AWAIT(pool->acquire());
+        const quint32 thread = c->threadId();
+        killBehindTheEventLoop(thread);
+        // The client has not noticed: the release starts the reset on a dead session.
+        QCOMPARE(c->state(), Connection::State::Connected);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression("^cleaning up a released connection failed, closing it:"));
+        c.release();
+        QTRY_COMPARE(pool->counters().resetFailures, quint64(1));
+        QCOMPARE(pool->size(), 0); // closed, never handed out
+        QCOMPARE(pool->counters().connectionsClosed, quint64(1));
+        c = AWAIT(pool->acquire());
+        QVERIFY(c->threadId() != thread);
+        QCOMPARE(value(c.get(), QStringLiteral("SELECT 8")), 8);
+        const PoolCounters counters = pool->counters();
+        QCOMPARE(counters.connectionsOpened, quint64(2));
+        QCOMPARE(counters.connectionsFailed, quint64(0));
+        QCOMPARE(counters.checkFailures, quint64(0));
+        c.release();
+        closePool(*pool);
+        QCOMPARE(pool->counters().connectionsClosed, quint64(2));
     }
 
     void killedIdleConnectionIsDropped()
@@ -691,6 +850,129 @@ private Q_SLOTS:
             for (qsizetype i = 1; i < spy->size(); ++i)
                 QVERIFY(spy->at(i).first() != spy->at(i - 1).first());
         }
+    }
+
+    void randomSequencesKeepTheCountsExact()
+    {
+        // Random acquire / cancel / release / timeout sequences; after each step, once the
+        // pool has settled, its counters and the server's process list must match what the
+        // test holds. ASYNCMYSQL_POOL_SEED=<n> repeats a run.
+        const QByteArray given = qgetenv("ASYNCMYSQL_POOL_SEED");
+        const quint32 seed = given.isEmpty() ? QRandomGenerator::global()->generate() : given.toUInt();
+        qInfo("randomSequencesKeepTheCountsExact: seed %u (ASYNCMYSQL_POOL_SEED=%u repeats it)", seed, seed);
+        QRandomGenerator random(seed);
+        constexpr int maxSize = 3;
+        // At least this many steps, and on until timeouts and cancellations both happened a few times.
+        constexpr int minSteps = 150, maxSteps = 600, eachAtLeast = 3;
+        PoolOptions o = poolOptions(int(random.bounded(2)), maxSize);
+        o.acquireTimeout = std::chrono::milliseconds(150);
+        o.resetOnRelease = random.bounded(2) == 0;
+        auto pool = createPool(o);
+        int maxSizeSeen = pool->size();
+        connect(pool.get(), &Pool::sizeChanged, this, [&maxSizeSeen](int size) { maxSizeSeen = std::max(maxSizeSeen, size); });
+
+        QList<PooledConnection> held;
+        QList<QFuture<PooledConnection>> waiting, kept; // kept: futures whose handle was taken and dropped
+        int timeouts = 0, cancels = 0;
+        QString trace, problem;
+        auto note = [&](const char *what) { trace += QLatin1String(what) + u' '; };
+        // Moves finished acquires into held (or counts their failure).
+        auto harvest = [&] {
+            for (qsizetype i = 0; i < waiting.size();) {
+                const QFuture<PooledConnection> f = waiting.at(i);
+                if (!f.isFinished()) {
+                    ++i;
+                    continue;
+                }
+                waiting.removeAt(i);
+                if (f.resultCount() == 0) {
+                    // Cancelled by the test, or failed (a failed future counts as cancelled too).
+                    try {
+                        QFuture<PooledConnection>(f).waitForFinished();
+                    } catch (const Error &e) {
+                        if (e.sqlState() != QLatin1String("HYT00"))
+                            problem = e.toString();
+                        ++timeouts;
+                    }
+                    continue;
+                }
+                const PooledConnection c = f.result();
+                if (c.isNull())
+                    problem = QStringLiteral("a fresh acquire gave a null handle");
+                held.append(c);
+                kept.append(f);
+            }
+        };
+        auto settled = [&] {
+            harvest();
+            return pool->waiterCount() == waiting.size() && pool->size() == pool->freeSize() + held.size()
+                    && (waiting.isEmpty() || pool->freeSize() == 0);
+        };
+        int step = 0;
+        for (; step < maxSteps && (step < minSteps || timeouts < eachAtLeast || cancels < eachAtLeast); ++step) {
+            switch (random.bounded(7)) {
+            case 0:
+            case 1:
+            case 6: // more acquires than releases: the pool runs full, and callers wait
+                note("acquire");
+                waiting.append(pool->acquire());
+                break;
+            case 2:
+                if (waiting.isEmpty())
+                    break;
+                note("cancel");
+                waiting[random.bounded(int(waiting.size()))].cancel();
+                ++cancels;
+                break;
+            case 3:
+            case 4: {
+                if (held.isEmpty())
+                    break;
+                const int i = int(random.bounded(int(held.size())));
+                if (random.bounded(2)) {
+                    note("release");
+                    held[i].release();
+                } else {
+                    note("drop"); // the last copy the test took; the future still has its own
+                }
+                held.removeAt(i);
+                break;
+            }
+            case 5:
+                if (waiting.isEmpty())
+                    break;
+                note("wait"); // the oldest acquire ends: a connection, or acquireTimeout
+                QTRY_VERIFY_WITH_TIMEOUT(waiting.first().isFinished(), 10000);
+                break;
+            }
+            QTRY_VERIFY2_WITH_TIMEOUT(settled(), qPrintable(QStringLiteral("seed %1, step %2: %3; size %4 free %5 waiters %6 held %7")
+                                                                   .arg(seed).arg(step).arg(trace).arg(pool->size())
+                                                                   .arg(pool->freeSize()).arg(pool->waiterCount())
+                                                                   .arg(held.size())),
+                                      10000);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+            QVERIFY2(pool->size() <= maxSize && maxSizeSeen <= maxSize, qPrintable(QStringLiteral("seed %1").arg(seed)));
+            QCOMPARE(pool->freeSize(), pool->size() - int(held.size()));
+            const PoolCounters counters = pool->counters();
+            QCOMPARE(qint64(counters.connectionsOpened - counters.connectionsClosed), qint64(pool->size()));
+            // The server agrees: one session per pooled connection, those the test holds among them.
+            QTRY_COMPARE_WITH_TIMEOUT(sessions(), qint64(pool->size()), 5000);
+            QSet<quint32> threads;
+            for (const Row &row : AWAIT(m_admin->query(QStringLiteral("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s"),
+                                                         {TestUtil::options().user})).rows())
+                threads.insert(row.value(0).toUInt());
+            for (const PooledConnection &c : std::as_const(held))
+                QVERIFY2(threads.contains(c->threadId()), qPrintable(QStringLiteral("seed %1").arg(seed)));
+        }
+        qInfo("randomSequencesKeepTheCountsExact: %d steps, %d timeouts, %d cancels, %d held at the end",
+              step, timeouts, cancels, int(held.size()));
+        QVERIFY2(timeouts >= eachAtLeast && cancels >= eachAtLeast, qPrintable(QStringLiteral("seed %1").arg(seed)));
+        for (QFuture<PooledConnection> &f : waiting)
+            f.cancel();
+        held.clear();
+        QTRY_COMPARE(pool->freeSize(), pool->size()); // the kept futures hold nothing
+        QVERIFY(!kept.isEmpty());
+        closePool(*pool);
     }
 
     void manyCyclesLeaveNothingBehind()

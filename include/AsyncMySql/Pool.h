@@ -33,26 +33,46 @@ struct PoolOptions
     /*! On release: COM_RESET_CONNECTION, then the session set up again from \c connection
         (Connection::resetConnection()), so no user variable, temporary table, lock or setting
         leaks to the next user. false keeps aiomysql's behaviour: the session stays as it is
-        (an open transaction is still rolled back). */
+        (an open transaction is still rolled back). Either cleanup is pipelined with the next
+        user's commands (see Pool). */
     bool resetOnRelease = true;
     bool echo = false; //!< echo on for every connection (as connection.echo)
 };
 
 /*!
-    A connection lent by a Pool: the C++ form of `async with pool.acquire() as conn`. The
-    connection goes back to the pool when the last copy of the handle is destroyed, or at once
-    with release().
+    A connection lent by a Pool: the C++ form of `async with pool.acquire() as conn`.
 
-    Copies share one lease (release() on any copy returns it for all of them). It is not
-    move-only because QFuture cannot carry a move-only result safely on Qt 6.4: there,
-    QFuture::takeResult() resets the future's state, after which the promise runs its
-    continuation a second time. So take the handle out of the future as usual, with
-    `.then(ctx, [](AsyncMySql::PooledConnection c) { ... })` or QFuture::result(), and keep a
-    copy (e.g. captured in the next continuation) for as long as you use the connection: when
-    the last copy goes, pending commands fail and the connection is dropped. A QFuture you
-    keep holds a copy too.
+    The lease is held by the copies of the handle that you take out of the acquire() future
+    (QFuture::result(), the argument of a `.then()` continuation, `co_await`), and by their
+    copies: the connection goes back to the pool when the last of them is gone, or at once with
+    release() on any of them. The copy kept in the future's result store holds no lease, so a
+    QFuture<PooledConnection> you keep (a member, a list given to QtFuture::whenAll, a coroutine
+    frame) never keeps a connection out of the pool. A result nobody ever took out goes back
+    when the future's last copy goes. A handle read from a future after its lease ended is
+    null (isNull()); it is never a second lease on a connection that someone else has now.
+    (So a `result()` read only to see whether the future failed takes the handle and drops it:
+    the connection goes back at once.)
 
-    Use it in the thread of its pool; after the pool is destroyed get() returns nullptr.
+    It is not move-only because QFuture cannot carry a move-only result safely on Qt 6.4:
+    there, QFuture::takeResult() resets the future's state, after which the promise runs its
+    continuation a second time. (takeResult() moves out the stored copy, which then counts as
+    a result nobody took: it gives the connection back when it goes, unless copied first.)
+    Futures that Qt derives by copying the result into a new result store, such as
+    `acquire().onFailed(...)` or `.onCanceled(...)` (Qt 6.4 copies the value through) or a
+    continuation that returns the handle, hold a lease in that store like any copy you keep:
+    take the handle out in a `.then()` on acquire()'s own future instead.
+
+    A null or released handle never hands out a dangling pointer: get() returns nullptr, but
+    operator->() and operator*() give a closed stand-in Connection on which every command,
+    open() and ping() fail with InterfaceError ("The connection was released to its pool"),
+    and a warning is logged in the `asyncmysql.pool` category. Cursors made on the connection
+    belong to the lease: on release they move to that stand-in, closed, so a `Cursor *` kept
+    past release() stays valid (its calls fail with the same InterfaceError) until the last
+    copy of the handle, and of the future it came from, is gone; keep a QPointer<Cursor> to
+    hold one longer.
+
+    Use it in the thread of its pool; after the pool is destroyed get() returns nullptr (the
+    pool deletes its connections, and their cursors, with it).
 */
 class ASYNCMYSQL_EXPORT PooledConnection
 {
@@ -64,23 +84,50 @@ public:
     PooledConnection &operator=(PooledConnection &&other) noexcept;
     ~PooledConnection();
 
-    //! The connection, or nullptr once released (or for a default-constructed handle).
+    //! True for a default-constructed handle and once the lease ended (release(), take(),
+    //! the last copy gone, the pool destroyed).
+    bool isNull() const noexcept;
+    //! The connection, or nullptr when isNull().
     Connection *get() const noexcept;
-    Connection *operator->() const noexcept { return get(); }
-    Connection &operator*() const noexcept { return *get(); }
-    explicit operator bool() const noexcept { return get() != nullptr; }
+    //! The connection; when isNull(), the stand-in described above (never nullptr).
+    Connection *operator->() const;
+    Connection &operator*() const { return *operator->(); }
+    explicit operator bool() const noexcept { return !isNull(); }
     Pool *pool() const noexcept;
 
-    //! Gives the connection back now; every copy's get() returns nullptr afterwards.
+    //! Gives the connection back now; every copy is null afterwards.
     void release();
     /*! Ends the lease without giving the connection back: it stays out of the pool (and in
-        its size()) until Pool::release() is called with it. */
+        its size()) until Pool::release() is called with it; its cursors stay with it. */
     Connection *take();
 
 private:
     friend class PoolPrivate;
+    friend class PooledConnectionPrivate;
+    //! A handle that holds no lease: the one a QFuture stores (see the class description).
     explicit PooledConnection(std::shared_ptr<PooledConnectionPrivate> d) noexcept;
-    std::shared_ptr<PooledConnectionPrivate> d;
+    void swap(PooledConnection &other) noexcept;
+    // Mutable: operator->() on a null handle gives it the state that owns its stand-in.
+    mutable std::shared_ptr<PooledConnectionPrivate> d;
+    bool counted = false; // this copy is one of those that hold the lease
+};
+
+/*!
+    What a pool has done since it was made: a minimal set of counters (fuller metrics may
+    build on it). Read with Pool::counters().
+*/
+struct PoolCounters
+{
+    quint64 connectionsOpened = 0;  //!< connections opened (authenticated and set up)
+    quint64 connectionsFailed = 0;  //!< attempts to open a connection that failed
+    quint64 connectionsClosed = 0;  //!< connections that left the pool, for whatever reason
+    /*! Cleanups after a release (reset, or rollback without resetOnRelease) that failed, e.g.
+        a KILL that landed on the connection meanwhile: the connection was closed (and what
+        its next user had queued behind the cleanup failed). Not counted once the pool is
+        closing. */
+    quint64 resetFailures = 0;
+    //! Free connections that failed their ping before being handed out and were replaced.
+    quint64 checkFailures = 0;
 };
 
 /*!
@@ -91,6 +138,13 @@ private:
     after acquireTimeout. A cancelled acquire() future takes nothing. Released connections are
     checked before anyone else gets them: a broken or busy one (commands still pending) is
     closed, an open transaction is rolled back, and the session is reset (resetOnRelease).
+    That rollback or reset is written at once and not waited for: the connection is free again
+    at once, and the next user's commands are written behind it, so a pooled lookup costs one
+    round trip. One whose cleanup is still in flight is handed out only when no other
+    connection is free. If the cleanup fails (a KILL that lands meanwhile, the network), the
+    connection is closed, counted in counters().resetFailures, and whatever its next user had
+    queued behind the cleanup fails with the cleanup's error; a connection nobody had taken
+    yet is simply replaced.
 
     Sizes are reported by properties whose signals are emitted from a queued call after a
     change (a burst of changes gives one signal). Futures finish from a queued call too, so a
@@ -142,13 +196,17 @@ public:
     int maxSize() const;
     //! Connections that exist: free, lent out, being opened, checked, reset or closed.
     int size() const;
-    //! Connections ready to be handed out.
+    /*! Connections ready to be handed out now, including released ones whose cleanup
+        (rollback, reset) is still in flight: those are handed out with their next user's
+        commands queued behind the cleanup (see the class description). */
     int freeSize() const;
     //! acquire() calls waiting for a connection.
     int waiterCount() const;
     //! True once close() or terminate() was called.
     bool isClosed() const;
     const PoolOptions &options() const;
+    //! What the pool has done so far (connections opened, failed, closed; failed cleanups).
+    PoolCounters counters() const;
 
 Q_SIGNALS:
     void sizeChanged(int size);

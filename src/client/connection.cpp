@@ -139,6 +139,8 @@ void ConnectionPrivate::setState(Connection::State s)
 
 ErrorInfo ConnectionPrivate::notConnectedError() const
 {
+    if (refusal)
+        return *refusal;
     if (lostConnection)
         return ErrorInfo::operational(ClientError::ServerGoneError, QStringLiteral("MySQL server has gone away"),
                                       QStringLiteral("08S01"));
@@ -180,6 +182,10 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     }
     case Connection::State::Closed:
         break;
+    }
+    if (refusal) {
+        defer([done, e = *refusal] { done(&e); });
+        return;
     }
     // Read on every open: a reconnect sees the file as it is now.
     baseOptions = applyOptionFile(givenOptions);
@@ -874,7 +880,7 @@ QStringList ConnectionPrivate::sessionStatements() const
     return statements;
 }
 
-void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done)
+CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done)
 {
     // COM_RESET_CONNECTION also sets the character set and autocommit back to the server's
     // defaults and may keep a database chosen with USE, so the session is set up again the way
@@ -919,6 +925,13 @@ void ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)> done
     progress->pending = int(steps.size());
     for (const CommandPtr &cmd : std::as_const(steps))
         enqueue(cmd);
+    // What the replies will say (a pool hands the connection out before they arrive).
+    status &= ~quint16(ServerStatus::InTransaction);
+    if (options.autocommit)
+        status |= ServerStatus::Autocommit;
+    else
+        status &= ~quint16(ServerStatus::Autocommit);
+    return steps.last();
 }
 
 QFuture<void> ConnectionPrivate::statement(const QString &sql)

@@ -167,8 +167,11 @@ public:
     QFuture<void> statement(const QString &sql);
     //! What every new session runs after authentication: sql_mode, init_command.
     QStringList sessionStatements() const;
-    //! COM_RESET_CONNECTION, then the session set up again from the options (Connection::resetConnection).
-    void resetSession(std::function<void(const ErrorInfo *)> done);
+    /*! COM_RESET_CONNECTION, then the session set up again from the options
+        (Connection::resetConnection). Returns the last of its commands. The client-side view
+        (database, charset, status flags) is the reset one at once, for the commands queued
+        behind it. */
+    CommandPtr resetSession(std::function<void(const ErrorInfo *)> done);
     //! Connected, with no command queued or in flight: it may change hands.
     bool isIdle() const { return state == Connection::State::Connected && commands.empty(); }
 
@@ -247,6 +250,9 @@ public:
     bool flushScheduled = false;
     bool destroying = false;
     bool lostConnection = false; // closed by the server or the network, not by close()
+    //! Set on a stand-in that must never connect (a released PooledConnection's): open() and
+    //! every command fail with it.
+    std::optional<ErrorInfo> refusal;
     QTimer connectTimer;
     /*! The futures watch() looks after. One timer for all of them, running only while there
         are any: a QFutureWatcher per query cost more than a tenth of a query's CPU. */

@@ -4,6 +4,7 @@
 #include "connection_p.h"
 #include "cursorstream_p.h"
 #include "interpolate_p.h"
+#include "pool_p.h"
 
 #include <QtCore/QPointer>
 #include <QtCore/QRegularExpression>
@@ -97,6 +98,8 @@ public:
     int arraySize = 1;
     int warningCount = 0;
     bool closed = false;
+    std::optional<ErrorInfo> closedBy; // why, if not by close(): the pooled connection was released
+    ErrorInfo closedError() const { return closedBy.value_or(ErrorInfo::programming(QStringLiteral("Cursor closed"))); }
     // Cursor::lastExecuted(), decoded only when asked for: most programs never do.
     QByteArray lastExecuted;
     TextEncoding lastEncoding = TextEncoding::Utf8;
@@ -133,7 +136,7 @@ template<typename Args>
 QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
 {
     if (closed)
-        return failedStatement<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return failedStatement<qint64>(closedError());
     QByteArray bytes;
     ErrorInfo error;
     if (!mogrify(sql, args, bytes, error))
@@ -329,7 +332,7 @@ template<typename Args>
 QFuture<qint64> CursorPrivate::executeMany(const QString &sql, const QList<Args> &rows)
 {
     if (closed)
-        return failedStatement<qint64>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return failedStatement<qint64>(closedError());
     QList<QByteArray> statements;
     ErrorInfo error;
     if (!buildMany(sql, rows, statements, error))
@@ -368,7 +371,7 @@ void CursorPrivate::select(int index)
 std::optional<ErrorInfo> CursorPrivate::fetchError() const
 {
     if (closed)
-        return ErrorInfo::programming(QStringLiteral("Cursor closed"));
+        return closedError();
     if (resultIndex < 0)
         return ErrorInfo::programming(QStringLiteral("execute() first"));
     return std::nullopt;
@@ -391,6 +394,20 @@ Cursor::Cursor(Connection *connection, CursorType type)
 
 Cursor::~Cursor() = default;
 
+void moveCursorToStandIn(Cursor *cursor, Connection *standIn, const ErrorInfo &error)
+{
+    CursorPrivate *d = CursorPrivate::get(cursor);
+    // What is left of a streaming result is the connection's business (release() closes a
+    // connection still reading one); the cursor lets go of it and of its rows.
+    d->endStream();
+    d->results.clear();
+    d->select(-1);
+    d->closed = true;
+    d->closedBy = error;
+    d->connection = standIn;
+    cursor->setParent(standIn);
+}
+
 Connection *Cursor::connection() const { return d->connection; }
 CursorType Cursor::cursorType() const { return d->type; }
 
@@ -403,7 +420,7 @@ QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantMap>
 QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &args)
 {
     if (d->closed)
-        return d->failedStatement<QVariantList>(ErrorInfo::programming(QStringLiteral("Cursor closed")));
+        return d->failedStatement<QVariantList>(d->closedError());
     if (!d->connection)
         return d->failedStatement<QVariantList>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
     ConnectionPrivate *cd = ConnectionPrivate::get(d->connection);

@@ -17,37 +17,145 @@ using namespace Protocol;
 // ---------------------------------------------------------------------------------------------
 // PooledConnection
 
-void PooledConnectionPrivate::giveBack()
+namespace {
+
+ErrorInfo releasedError()
 {
+    return ErrorInfo::interface(QStringLiteral("The connection was released to its pool"));
+}
+
+} // namespace
+
+PooledConnectionPrivate::~PooledConnectionPrivate()
+{
+    end(true); // normally ended already; this only makes sure
+}
+
+void PooledConnectionPrivate::end(bool giveBack)
+{
+    if (ended)
+        return;
+    ended = true;
     Pool *p = std::exchange(pool, nullptr);
     Connection *c = std::exchange(connection, nullptr);
-    if (p && c)
-        PoolPrivate::get(p)->release(c, lease);
+    if (!giveBack || !p || !c)
+        return;
+    // The user may still hold pointers to these: they must neither dangle nor reach the
+    // connection's next user.
+    const auto cursors = c->findChildren<Cursor *>(QString(), Qt::FindDirectChildrenOnly);
+    if (!cursors.isEmpty()) {
+        Connection *s = standIn();
+        for (Cursor *cursor : cursors)
+            moveCursorToStandIn(cursor, s, releasedError());
+    }
+    PoolPrivate::get(p)->release(c, lease);
+}
+
+void PooledConnectionPrivate::disown(const PooledConnection &stored)
+{
+    // The store's object was made by Qt (moved in, or copied in by another Qt version): it
+    // lives on the heap as a non-const object, so this const_cast is sound.
+    auto &h = const_cast<PooledConnection &>(stored);
+    if (!h.counted || !h.d)
+        return;
+    h.counted = false;
+    --h.d->holders;
+    // Nobody but the store has it yet: it is still "a result nobody took".
+    h.d->taken = h.d->holders > 0;
+}
+
+Connection *PooledConnectionPrivate::standIn()
+{
+    if (!standInConnection) {
+        standInConnection = std::make_unique<Connection>(ConnectOptions());
+        ErrorInfo why = releasedError();
+        if (lease == 0)
+            why.message = QStringLiteral("A null PooledConnection has no connection");
+        else if (!ended)
+            why.message = QStringLiteral("The connection's pool was destroyed");
+        ConnectionPrivate::get(standInConnection.get())->refusal = why;
+    }
+    return standInConnection.get();
 }
 
 PooledConnection::PooledConnection() noexcept = default;
 PooledConnection::PooledConnection(std::shared_ptr<PooledConnectionPrivate> dd) noexcept : d(std::move(dd)) { }
-PooledConnection::PooledConnection(const PooledConnection &other) noexcept = default;
-PooledConnection::PooledConnection(PooledConnection &&other) noexcept = default;
-PooledConnection &PooledConnection::operator=(const PooledConnection &other) noexcept = default;
-PooledConnection &PooledConnection::operator=(PooledConnection &&other) noexcept = default;
-PooledConnection::~PooledConnection() = default;
 
-Connection *PooledConnection::get() const noexcept { return d ? d->connection.data() : nullptr; }
-Pool *PooledConnection::pool() const noexcept { return d ? d->pool.data() : nullptr; }
+PooledConnection::PooledConnection(const PooledConnection &other) noexcept : d(other.d)
+{
+    // A copy of a live lease shares it; a copy of an ended one is null (and shares only the
+    // stand-in, so that its calls report the release).
+    if (d && !d->ended) {
+        d->hold();
+        counted = true;
+    }
+}
+
+PooledConnection::PooledConnection(PooledConnection &&other) noexcept
+    : d(std::move(other.d)), counted(std::exchange(other.counted, false))
+{
+}
+
+PooledConnection &PooledConnection::operator=(const PooledConnection &other) noexcept
+{
+    PooledConnection copy(other);
+    swap(copy);
+    return *this;
+}
+
+PooledConnection &PooledConnection::operator=(PooledConnection &&other) noexcept
+{
+    PooledConnection moved(std::move(other));
+    swap(moved);
+    return *this;
+}
+
+PooledConnection::~PooledConnection()
+{
+    if (!d)
+        return;
+    if (counted)
+        d->drop();
+    else if (!d->taken)
+        d->end(true); // the stored copy of a result nobody took out
+}
+
+void PooledConnection::swap(PooledConnection &other) noexcept
+{
+    std::swap(d, other.d);
+    std::swap(counted, other.counted);
+}
+
+bool PooledConnection::isNull() const noexcept { return !d || d->isNull(); }
+Connection *PooledConnection::get() const noexcept { return isNull() ? nullptr : d->connection.data(); }
+Pool *PooledConnection::pool() const noexcept { return isNull() ? nullptr : d->pool.data(); }
+
+Connection *PooledConnection::operator->() const
+{
+    if (!isNull())
+        return d->connection.data();
+    if (!d) {
+        d = std::make_shared<PooledConnectionPrivate>(nullptr, nullptr, 0);
+        d->ended = true;
+    }
+    if (!std::exchange(d->warned, true))
+        qCWarning(lcPool) << "a call through a released or null PooledConnection: it fails with InterfaceError";
+    return d->standIn();
+}
 
 void PooledConnection::release()
 {
     if (d)
-        d->giveBack();
+        d->end(true);
 }
 
 Connection *PooledConnection::take()
 {
-    if (!d)
+    if (isNull())
         return nullptr;
-    d->pool = nullptr;
-    return std::exchange(d->connection, nullptr);
+    Connection *c = d->connection.data();
+    d->end(false);
+    return c;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +346,7 @@ int PoolPrivate::size() const
 
 int PoolPrivate::incoming() const
 {
-    return count(State::Opening) + count(State::Checking) + count(State::Returning);
+    return count(State::Opening) + count(State::Checking);
 }
 
 bool PoolPrivate::recycleDue(const Entry &e) const
@@ -274,15 +382,18 @@ void PoolPrivate::dispatch()
         dispatchAgain = false;
         while (!waiters.isEmpty()) {
             // The most recently used free connection: the likeliest to be alive and warm, and
-            // the others age towards poolRecycle instead of all staying half-used.
+            // the others age towards poolRecycle instead of all staying half-used. One whose
+            // cleanup is still in flight only if there is no other: should the cleanup fail,
+            // the commands queued behind it fail too.
             Entry *e = nullptr;
             for (const auto &candidate : entries) {
-                if (candidate->state == State::Free && (!e || candidate->idle.elapsed() < e->idle.elapsed()))
+                if (candidate->state == State::Free
+                    && (!e || std::make_pair(candidate->cleaning, candidate->idle.elapsed()) < std::make_pair(e->cleaning, e->idle.elapsed())))
                     e = candidate.get();
             }
             if (!e)
                 break;
-            if (!ConnectionPrivate::get(e->connection)->isIdle()) {
+            if (!isIdle(*e)) {
                 qCInfo(lcPool) << "a free connection was closed; dropping it";
                 retire(*e);
                 continue;
@@ -344,6 +455,7 @@ void PoolPrivate::open(bool initial)
             qCWarning(lcPool) << "a pooled connection was deleted while the pool owned it";
             const auto it = std::find_if(entries.begin(), entries.end(), [c](const auto &e) { return e->connection == c; });
             entries.erase(it);
+            ++counters.connectionsClosed;
             dispatch();
         }
     });
@@ -363,6 +475,7 @@ void PoolPrivate::opened(Connection *c, const ErrorInfo *error)
     const bool initial = std::exchange(e->initial, false);
     if (error) {
         qCWarning(lcPool).noquote() << "could not open a connection:" << error->message;
+        ++counters.connectionsFailed;
         remove(c);
         // The error goes to a waiter that nothing else is coming for, instead of leaving it
         // to time out: with the server down, every waiter learns why at once.
@@ -375,6 +488,7 @@ void PoolPrivate::opened(Connection *c, const ErrorInfo *error)
         return;
     }
     e->age.start();
+    ++counters.connectionsOpened;
     if (initial)
         initialDone(nullptr);
     offer(*e);
@@ -423,10 +537,8 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
         return;
     e->watchdog.stop();
     if (error) {
-        if (expected == State::Returning) // a failed check is expected now and then, a failed cleanup is not
-            qCWarning(lcPool).noquote() << failure << error->message;
-        else
-            qCInfo(lcPool).noquote() << failure << error->message;
+        qCInfo(lcPool).noquote() << failure << error->message; // expected now and then
+        ++counters.checkFailures;
         retire(*e);
         dispatch();
         return;
@@ -434,9 +546,19 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
     offer(*e);
 }
 
+bool PoolPrivate::isIdle(const Entry &e) const
+{
+    const ConnectionPrivate *cd = ConnectionPrivate::get(e.connection);
+    if (cd->state != Connection::State::Connected)
+        return false;
+    // Commands run in order: if the cleanup is the last one queued, nothing else is.
+    return cd->commands.empty() || (e.cleaning && cd->commands.back() == e.cleanup.lock());
+}
+
 void PoolPrivate::offer(Entry &e)
 {
-    e.watchdog.stop();
+    if (!e.cleaning) // else it still bounds the cleanup
+        e.watchdog.stop();
     if (closing) {
         retire(e);
         return;
@@ -484,7 +606,7 @@ void PoolPrivate::handOut(Connection *c, quint64 lease, const Waiter &w)
         retire(*e);
         return;
     }
-    if (!ConnectionPrivate::get(c)->isIdle()) {
+    if (!isIdle(*e)) {
         // Closed by the server since lend(): never hand out a dead connection.
         qCInfo(lcPool) << "a connection closed before it was handed out; dropping it";
         e->lease = 0;
@@ -494,7 +616,12 @@ void PoolPrivate::handOut(Connection *c, quint64 lease, const Waiter &w)
         return;
     }
     WaiterQueue::forget(w);
+    // The stored handle holds no lease (PooledConnection's description): Qt 6.4 moves it into
+    // the store (our move constructor is noexcept), but disown() makes sure either way.
     w.promise->addResult(PooledConnection(std::make_shared<PooledConnectionPrivate>(q, c, lease)));
+    const QFuture<PooledConnection> future = w.promise->future();
+    if (future.resultCount() > 0)
+        PooledConnectionPrivate::disown(*future.constBegin());
     w.promise->finish();
 }
 
@@ -526,7 +653,9 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         return;
     }
     e->lease = 0;
-    // Cursors belong to one use: a long-lived pooled connection must not collect them.
+    // Cursors belong to one use: a long-lived pooled connection must not collect them. A
+    // handle's release has moved its cursors to the handle already; these are left from a
+    // take() that Pool::release() ends.
     for (Cursor *cursor : c->findChildren<Cursor *>(QString(), Qt::FindDirectChildrenOnly))
         cursor->deleteLater();
     c->setEcho(connectOptions.echo);
@@ -540,7 +669,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         dispatch();
         return;
     }
-    if (!cd->isIdle()) {
+    if (!isIdle(*e)) {
         // Replies nobody will read any more would come back to the next user.
         qCWarning(lcPool) << "a connection was released with" << cd->commands.size() << "commands pending; closing it";
         cd->shutdown(ErrorInfo::interface(QStringLiteral("The connection was released to its pool with commands pending")));
@@ -553,24 +682,59 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         dispatch();
         return;
     }
-    if (options.resetOnRelease) {
-        e->state = State::Returning;
-        watchdog(*e);
-        cd->options.charset = connectOptions.charset; // Connection::setCharset() changes it
-        cd->resetSession([this, c](const ErrorInfo *error) { returned(c, error); });
-    } else if (c->inTransaction()) {
-        e->state = State::Returning;
-        watchdog(*e);
-        cd->runQuery(QStringLiteral("ROLLBACK"), [this, c](const ErrorInfo *error, const QList<ResultSet> &) { returned(c, error); });
-    } else {
-        offer(*e);
+    // The cleanup is written now and not waited for: the connection is free at once, and the
+    // next user's commands go out behind it (one round trip for both). If it was handed out
+    // behind its previous cleanup and nothing was sent since, that cleanup still covers it.
+    if (!e->cleaning) {
+        CommandPtr last;
+        if (options.resetOnRelease) {
+            cd->options.charset = connectOptions.charset; // Connection::setCharset() changes it
+            last = cd->resetSession([this, c](const ErrorInfo *error) { cleaned(c, error); });
+        } else if (c->inTransaction()) {
+            last = cd->runQuery(QStringLiteral("ROLLBACK"), [this, c](const ErrorInfo *error, const QList<ResultSet> &) { cleaned(c, error); });
+            cd->status &= ~quint16(ServerStatus::InTransaction); // what its reply will say
+        }
+        if (last) {
+            e->cleaning = true;
+            e->cleanup = last;
+            watchdog(*e);
+        }
     }
+    offer(*e);
     changed();
 }
 
-void PoolPrivate::returned(Connection *c, const ErrorInfo *error)
+void PoolPrivate::cleaned(Connection *c, const ErrorInfo *error)
 {
-    settled(c, error, State::Returning, "cleaning up a released connection failed, closing it:");
+    if (destroying)
+        return;
+    Entry *e = find(c);
+    if (!e || !e->cleaning)
+        return;
+    e->cleaning = false;
+    e->cleanup.reset();
+    if (e->state != State::Checking) // a check queued behind the cleanup has its own bound
+        e->watchdog.stop();
+    if (!error)
+        return;
+    if (!closing)
+        ++counters.resetFailures;
+    qCWarning(lcPool).noquote() << "cleaning up a released connection failed, closing it:" << error->message;
+    switch (e->state) {
+    case State::Free:
+        retire(*e);
+        dispatch();
+        break;
+    case State::Lent:
+    case State::Checking:
+        // Handed out (or pinged) behind the cleanup: what is queued behind it must not run in
+        // a session in an unknown state, so it fails with the cleanup's error; the holder's
+        // release then drops the closed connection.
+        ConnectionPrivate::get(c)->shutdown(*error);
+        break;
+    default:
+        break;
+    }
 }
 
 void PoolPrivate::connectionClosed(Connection *c)
@@ -592,7 +756,8 @@ void PoolPrivate::retire(Entry &e, std::function<void()> closed)
 {
     Connection *c = e.connection;
     e.watchdog.stop();
-    if (!ConnectionPrivate::get(c)->isIdle()) {
+    // COM_QUIT may still go out behind a cleanup in flight.
+    if (!isIdle(e)) {
         remove(c);
         if (closed)
             later(std::move(closed));
@@ -618,6 +783,8 @@ void PoolPrivate::remove(Connection *c)
         return;
     const std::unique_ptr<Entry> e = std::move(*it);
     entries.erase(it);
+    if (e->state != State::Opening) // one that never opened is counted as failed instead
+        ++counters.connectionsClosed;
     QObject::disconnect(c, nullptr, q, nullptr);
     c->close();
     // Its own queued callbacks may still be on the way.
@@ -821,5 +988,6 @@ int Pool::freeSize() const { return d->count(PoolPrivate::State::Free); }
 int Pool::waiterCount() const { return d->waiters.size(); }
 bool Pool::isClosed() const { return d->closing; }
 const PoolOptions &Pool::options() const { return d->options; }
+PoolCounters Pool::counters() const { return d->counters; }
 
 } // namespace AsyncMySql

@@ -20,18 +20,55 @@
 
 namespace AsyncMySql {
 
-//! One lease, shared by the copies of a PooledConnection; the last copy gives it back.
+/*!
+    One lease, shared by the copies of a PooledConnection. The copies the user holds are
+    counted in \c holders; the one in the acquire() future's result store is not (handOut()
+    makes sure of that, whether Qt moved or copied it in). The lease ends when the last counted
+    copy goes, when release() or take() is called, or, if no copy was ever taken out, when the
+    stored one goes with the future's last copy.
+*/
+struct PendingCommand;
+
 class PooledConnectionPrivate
 {
 public:
     PooledConnectionPrivate(Pool *p, Connection *c, quint64 l) : pool(p), connection(c), lease(l) { }
-    ~PooledConnectionPrivate() { giveBack(); }
-    void giveBack();
+    ~PooledConnectionPrivate();
+
+    //! A copy that holds the lease appeared.
+    void hold() noexcept
+    {
+        ++holders;
+        taken = true;
+    }
+    //! One went; the last one gives the connection back.
+    void drop()
+    {
+        if (--holders == 0)
+            end(true);
+    }
+    /*! Ends the lease once: with \a giveBack the connection's cursors move to the stand-in
+        and the connection goes back to the pool; without (take()) both stay with the caller. */
+    void end(bool giveBack);
+    //! The stored copy in a future's result store: it must not count as a holder.
+    static void disown(const PooledConnection &stored);
+    bool isNull() const noexcept { return ended || !connection; }
+    //! The closed Connection that calls through a null handle reach (made on first use).
+    Connection *standIn();
 
     QPointer<Pool> pool;
     QPointer<Connection> connection;
-    quint64 lease; // tells this lease from a later one of the same connection
+    quint64 lease; // tells this lease from a later one of the same connection; 0: a null handle
+    int holders = 0;
+    bool taken = false; // a copy was taken out of the future (the lease is theirs now)
+    bool ended = false;
+    bool warned = false; // about a call through the null handle
+    std::unique_ptr<Connection> standInConnection;
 };
+
+//! Moves \a cursor, closed, to \a standIn: its calls then fail with the stand-in's error
+//! (cursor.cpp; the cursor of a pooled connection outlives the connection's release).
+void moveCursorToStandIn(Cursor *cursor, Connection *standIn, const ErrorInfo &error);
 
 //! An acquire() call waiting for a connection.
 struct Waiter
@@ -93,7 +130,6 @@ public:
             Free,      // ready to be handed out
             Checking,  // pinged before being handed out
             Lent,      // out with a PooledConnection (or reserved for one)
-            Returning, // being rolled back / reset after release
             Closing,   // COM_QUIT sent
             Detached,  // closed by terminate() while lent; waits for its handle to come back
         };
@@ -102,7 +138,11 @@ public:
         QElapsedTimer age;      // since it was opened (poolRecycle)
         QElapsedTimer idle;     // since it became free (pingAfterIdle)
         quint64 lease = 0;      // the PooledConnection it is lent to
-        QTimer watchdog;        // bounds a check or a reset
+        QTimer watchdog;        // bounds a check or a cleanup
+        /*! The rollback or reset after a release is in flight. The connection is free (or lent
+            again) meanwhile: the next user's commands are written behind it, pipelined. */
+        bool cleaning = false;
+        std::weak_ptr<PendingCommand> cleanup; // its last command
         bool initial = false;   // one of the minSize connections create() waits for
     };
     using State = Entry::State;
@@ -121,6 +161,8 @@ public:
     void checked(Connection *connection, const ErrorInfo *error);
     //! What checked() and returned() share: offer the connection, or retire it on \a error.
     void settled(Connection *connection, const ErrorInfo *error, State expected, const char *failure);
+    //! Connected, and nothing queued on it but the pool's own cleanup: it may change hands.
+    bool isIdle(const Entry &entry) const;
     //! A connection known to be good right now: to the oldest waiter, or free.
     void offer(Entry &entry);
     void lend(Entry &entry, const Waiter &waiter);
@@ -131,7 +173,8 @@ public:
     // --- taking back ---------------------------------------------------------------------
     //! \a lease 0: whoever holds it (Pool::release()).
     void release(Connection *connection, quint64 lease);
-    void returned(Connection *connection, const ErrorInfo *error);
+    //! The cleanup after a release answered.
+    void cleaned(Connection *connection, const ErrorInfo *error);
     void connectionClosed(Connection *connection);
 
     // --- closing -------------------------------------------------------------------------
@@ -163,6 +206,7 @@ public:
     PoolOptions options;
     ConnectOptions connectOptions; // options.connection, echo included
     std::optional<ErrorInfo> optionsError;
+    PoolCounters counters;
     std::vector<std::unique_ptr<Entry>> entries;
     WaiterQueue waiters;
     quint64 lastLease = 0;
