@@ -93,14 +93,21 @@ T awaitResult(QFuture<T> future, const char *file, int line)
 } // namespace TestUtil
 
 namespace TestUtil {
+//! A connection opened with the test options (changed by \a tweak), owned by the caller.
+inline std::unique_ptr<AsyncMySql::Connection>
+openConnectionWith(const std::function<void(AsyncMySql::ConnectOptions &)> &tweak, const char *file, int line)
+{
+    AsyncMySql::ConnectOptions o = options();
+    if (tweak)
+        tweak(o);
+    auto c = std::make_unique<AsyncMySql::Connection>(o);
+    awaitResult(c->open(), file, line);
+    return c;
+}
 //! An open connection as the test user, autocommit on, for a test's setup and checks.
 inline std::unique_ptr<AsyncMySql::Connection> openConnection()
 {
-    AsyncMySql::ConnectOptions o = options();
-    o.autocommit = true;
-    auto c = std::make_unique<AsyncMySql::Connection>(o);
-    awaitResult(c->open(), __FILE__, __LINE__);
-    return c;
+    return openConnectionWith([](AsyncMySql::ConnectOptions &o) { o.autocommit = true; }, __FILE__, __LINE__);
 }
 } // namespace TestUtil
 

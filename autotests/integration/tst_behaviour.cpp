@@ -58,14 +58,10 @@ class tst_Behaviour : public QObject
     Q_OBJECT
 
 private:
+    //! A connection opened with the test options (changed by \a tweak), owned by the test.
     std::unique_ptr<Connection> connect(const std::function<void(ConnectOptions &)> &tweak = {})
     {
-        ConnectOptions o = TestUtil::options();
-        if (tweak)
-            tweak(o);
-        auto c = std::make_unique<Connection>(o);
-        AWAIT(c->open());
-        return c;
+        return TestUtil::openConnectionWith(tweak, __FILE__, __LINE__);
     }
 
     static int serverAutocommit(Connection &c)

@@ -260,21 +260,7 @@ FrameDecompressor::~FrameDecompressor() = default;
 
 void FrameDecompressor::feed(const QByteArray &chunk)
 {
-    appendInput(m_buf, m_pos, chunk);
-}
-
-char *FrameDecompressor::reserveInput(qsizetype bytes)
-{
-    Q_ASSERT(m_reserved == 0);
-    m_reserved = bytes;
-    return Protocol::reserveInput(m_buf, m_pos, bytes);
-}
-
-void FrameDecompressor::commitInput(qsizetype written)
-{
-    Q_ASSERT(written >= 0 && written <= m_reserved);
-    m_buf.chop(m_reserved - written);
-    m_reserved = 0;
+    m_in.append(chunk);
 }
 
 FrameDecompressor::Status FrameDecompressor::fail(quint16 code, const QString &why)
@@ -288,7 +274,7 @@ FrameDecompressor::Status FrameDecompressor::next(QByteArray &inner)
 {
     if (pending() < CompressedHeaderSize)
         return Status::NeedMore;
-    const char *header = m_buf.constData() + m_pos;
+    const char *header = m_in.bytes.constData() + m_in.pos;
     const qsizetype length = readU24(header);
     const quint8 seq = quint8(header[3]);
     const qsizetype inflated = readU24(header + 4);
@@ -299,8 +285,8 @@ FrameDecompressor::Status FrameDecompressor::next(QByteArray &inner)
         return fail(ClientError::MalformedPacket, QStringLiteral("compressed packet announces %1 bytes, more than %2")
                                                           .arg(inflated).arg(m_maxInflated));
     if (pending() < CompressedHeaderSize + length) {
-        if (m_buf.capacity() < m_pos + CompressedHeaderSize + length)
-            m_buf.reserve(m_pos + CompressedHeaderSize + length);
+        if (m_in.bytes.capacity() < m_in.pos + CompressedHeaderSize + length)
+            m_in.bytes.reserve(m_in.pos + CompressedHeaderSize + length);
         return Status::NeedMore;
     }
     const QByteArrayView body(header + CompressedHeaderSize, length);
@@ -325,7 +311,7 @@ FrameDecompressor::Status FrameDecompressor::next(QByteArray &inner)
             return fail(ClientError::MalformedPacket, QStringLiteral("compressed packet: %1").arg(detail));
         }
     }
-    m_pos += CompressedHeaderSize + length;
+    m_in.pos += CompressedHeaderSize + length;
     m_nextSeq = quint8(seq + 1);
     return Status::Ready;
 }

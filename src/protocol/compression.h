@@ -6,6 +6,8 @@
 // slice of the inner stream: several packets, or part of one.
 #pragma once
 
+#include "framing.h"
+
 #include <QtCore/QByteArray>
 #include <QtCore/QByteArrayView>
 #include <QtCore/QString>
@@ -57,8 +59,8 @@ public:
 
     void feed(const QByteArray &chunk);
     //! As PacketReader::reserveInput() and commitInput(): received bytes written in place.
-    char *reserveInput(qsizetype bytes);
-    void commitInput(qsizetype written);
+    char *reserveInput(qsizetype bytes) { return m_in.reserve(bytes); }
+    void commitInput(qsizetype written) { m_in.commit(written); }
     //! The inner bytes of the next complete compressed packet into \a inner (Ready), or NeedMore.
     Status next(QByteArray &inner);
     //! The sequence id the next compressed packet must carry.
@@ -67,7 +69,7 @@ public:
     //! Announced sizes above this are refused before anything is allocated.
     void setMaxInflatedSize(qsizetype bytes) { m_maxInflated = bytes; }
     //! Bytes received but not yet returned.
-    qsizetype pending() const { return m_buf.size() - m_pos; }
+    qsizetype pending() const { return m_in.pending(); }
     QString errorString() const { return m_error; }
     //! The client error number of the failure (CR_COMMANDS_OUT_OF_SYNC or CR_MALFORMED_PACKET).
     quint16 errorCode() const { return m_errorCode; }
@@ -76,9 +78,7 @@ private:
     Status fail(quint16 code, const QString &why);
 
     std::unique_ptr<CompressionCodec> m_codec;
-    QByteArray m_buf;
-    qsizetype m_pos = 0;
-    qsizetype m_reserved = 0;
+    InputBuffer m_in;
     quint8 m_nextSeq = 0;
     qsizetype m_maxInflated = MaxCompressedPayload;
     QString m_error;

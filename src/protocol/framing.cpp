@@ -74,30 +74,35 @@ char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room)
     return buffer.data() + at;
 }
 
-void PacketReader::feed(const QByteArray &chunk)
-{
-    appendInput(m_buf, m_pos, chunk);
-}
-
-char *PacketReader::reserveInput(qsizetype bytes)
+char *InputBuffer::reserve(qsizetype room)
 {
     Q_ASSERT(m_reserved == 0);
-    m_reserved = bytes;
-    return Protocol::reserveInput(m_buf, m_pos, bytes);
+    m_reserved = room;
+    return reserveInput(bytes, pos, room);
 }
 
-void PacketReader::commitInput(qsizetype written)
+void InputBuffer::commit(qsizetype written)
 {
     Q_ASSERT(written >= 0 && written <= m_reserved);
-    m_buf.chop(m_reserved - written);
+    bytes.chop(m_reserved - written);
     m_reserved = 0;
+}
+
+void InputBuffer::clear()
+{
+    bytes.clear();
+    pos = 0;
+    m_reserved = 0;
+}
+
+void PacketReader::feed(const QByteArray &chunk)
+{
+    m_in.append(chunk);
 }
 
 void PacketReader::reset()
 {
-    m_buf.clear();
-    m_pos = 0;
-    m_reserved = 0;
+    m_in.clear();
     m_joined.clear();
     m_joining = false;
     m_error.clear();
@@ -114,7 +119,7 @@ PacketReader::Status PacketReader::next(Packet &out)
     for (;;) {
         if (pending() < HeaderSize)
             return Status::NeedMore;
-        const auto *h = reinterpret_cast<const uchar *>(m_buf.constData() + m_pos);
+        const auto *h = reinterpret_cast<const uchar *>(m_in.bytes.constData() + m_in.pos);
         const qsizetype len = qsizetype(h[0]) | (qsizetype(h[1]) << 8) | (qsizetype(h[2]) << 16);
         const quint8 seq = h[3];
         // Refuse an oversized payload from its header, before buffering any of it.
@@ -122,18 +127,18 @@ PacketReader::Status PacketReader::next(Packet &out)
             return fail(QStringLiteral("packet larger than %1 bytes").arg(m_maxPayload));
         if (pending() < HeaderSize + len) {
             // Reserve the whole packet once, so a large one is not re-allocated per chunk.
-            if (m_buf.isDetached() && m_buf.capacity() < m_pos + HeaderSize + len)
-                m_buf.reserve(m_pos + HeaderSize + len);
+            if (m_in.bytes.isDetached() && m_in.bytes.capacity() < m_in.pos + HeaderSize + len)
+                m_in.bytes.reserve(m_in.pos + HeaderSize + len);
             return Status::NeedMore;
         }
-        const qsizetype payloadPos = m_pos + HeaderSize;
-        m_pos = payloadPos + len;
+        const qsizetype payloadPos = m_in.pos + HeaderSize;
+        m_in.pos = payloadPos + len;
 
         if (m_joining) {
             if (seq != m_joinNextSeq)
                 return fail(QStringLiteral("packet sequence %1 where %2 continues a split packet")
                                     .arg(seq).arg(m_joinNextSeq));
-            m_joined.append(m_buf.constData() + payloadPos, len);
+            m_joined.append(m_in.bytes.constData() + payloadPos, len);
             m_joinNextSeq = quint8(seq + 1);
             if (len == MaxPacketPayload)
                 continue;
@@ -153,10 +158,10 @@ PacketReader::Status PacketReader::next(Packet &out)
             m_joinNextSeq = quint8(seq + 1);
             m_joined = QByteArray();
             m_joined.reserve(2 * len);
-            m_joined.append(m_buf.constData() + payloadPos, len);
+            m_joined.append(m_in.bytes.constData() + payloadPos, len);
             continue;
         }
-        out.buffer = m_buf; // shared, not copied
+        out.buffer = m_in.bytes; // shared, not copied
         out.offset = payloadPos;
         out.size = len;
         out.seq = out.lastSeq = seq;

@@ -48,6 +48,25 @@ void appendInput(QByteArray &buffer, qsizetype &pos, const QByteArray &chunk);
     (by one big packet) once everything in it was consumed. */
 char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room);
 
+/*! The bytes received and not consumed yet, of a PacketReader or a FrameDecompressor: \c bytes
+    from \c pos on are unread. Packets handed out may share \c bytes (implicitly shared). */
+struct InputBuffer
+{
+    QByteArray bytes;
+    qsizetype pos = 0;
+
+    void append(const QByteArray &chunk) { appendInput(bytes, pos, chunk); }
+    /*! Room for up to \a room received bytes, written in place (straight from the socket);
+        then commit() with the count written. */
+    char *reserve(qsizetype room);
+    void commit(qsizetype written);
+    qsizetype pending() const { return bytes.size() - pos; }
+    void clear();
+
+private:
+    qsizetype m_reserved = 0; // reserve() room not committed yet
+};
+
 /*! Cuts a byte stream into logical packets. Sans-I/O: bytes come in through feed(). */
 class PacketReader
 {
@@ -59,12 +78,12 @@ public:
     /*! Room for up to \a bytes received from the server, to be written in place (straight
         from the socket, no copy); then commitInput() with the count written. Packets from
         next() must be gone by then, or the buffer cannot be reused. */
-    char *reserveInput(qsizetype bytes);
-    void commitInput(qsizetype written);
+    char *reserveInput(qsizetype bytes) { return m_in.reserve(bytes); }
+    void commitInput(qsizetype written) { m_in.commit(written); }
     //! The next complete logical packet into \a out (Ready), or NeedMore.
     Status next(Packet &out);
     //! Bytes received but not yet returned as packets.
-    qsizetype pending() const { return m_buf.size() - m_pos; }
+    qsizetype pending() const { return m_in.pending(); }
     //! Logical payloads larger than this are refused as Malformed (hostile servers).
     void setMaxPayload(qsizetype bytes) { m_maxPayload = bytes; }
     QString errorString() const { return m_error; }
@@ -73,9 +92,7 @@ public:
 private:
     Status fail(const QString &why);
 
-    QByteArray m_buf;
-    qsizetype m_pos = 0;
-    qsizetype m_reserved = 0; // reserveInput() room not committed yet
+    InputBuffer m_in;
     QByteArray m_joined; // payload of a split packet being put together
     bool m_joining = false;
     quint8 m_joinFirstSeq = 0;
