@@ -175,9 +175,13 @@ ConnectOptions applyOptionFile(const ConnectOptions &given)
     fill("socket", &ConnectOptions::unixSocket, text);
     fill("default-character-set", &ConnectOptions::charset, text);
     fill("init-command", &ConnectOptions::initCommand, text);
-    fill("connect-timeout", &ConnectOptions::connectTimeout, [](const QString &v) {
-        return std::chrono::milliseconds(qint64(v.toDouble() * 1000));
-    });
+    const auto timeout = settings.constFind(QStringLiteral("connect-timeout"));
+    if (timeout != settings.constEnd() && given.connectTimeout == defaults.connectTimeout) {
+        if (const auto ms = parseTimeoutSeconds(*timeout))
+            o.connectTimeout = *ms;
+        else
+            qCWarning(lcConnection) << "option file: invalid connect-timeout" << *timeout;
+    }
 
     const auto fillSsl = [&](const char *key, QString SslOptions::*field) {
         const auto it = settings.constFind(QLatin1String(key));
