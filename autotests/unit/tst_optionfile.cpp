@@ -91,6 +91,20 @@ port = 1
         QVERIFY(!f.warnings().isEmpty());
     }
 
+    // Found by fuzz_optionfile: a file that includes its own directory three times was read
+    // 3^10 times (the depth limit was the only bound), which hung open() for minutes.
+    void includeFanOutReadsEachFileOnce()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        writeFile(path, "[client]\nuser = a\n!includedir .\n!includedir .\n!includedir .\n");
+        const OptionFile f = OptionFile::load(path);
+        QCOMPARE(f.group(QStringLiteral("client")).value(QStringLiteral("user")), QStringLiteral("a"));
+        QCOMPARE(f.warnings().size(), 3);
+        for (const QString &w : f.warnings())
+            QVERIFY2(w.contains(QLatin1String("already read")), qPrintable(w));
+    }
+
     void applyFillsDefaultsOnly()
     {
         QTemporaryDir dir;

@@ -88,6 +88,16 @@ void OptionFile::read(const QString &path, int depth)
         m_warnings << QStringLiteral("%1: !include nested deeper than %2 levels, skipped").arg(path).arg(MaxIncludeDepth);
         return;
     }
+    // The depth limit alone is not enough: a file that includes its own directory three times
+    // made 3^10 reads (found by fuzz_optionfile), a hang in every open().
+    const QString canonical = QFileInfo(path).canonicalFilePath();
+    if (!canonical.isEmpty()) {
+        if (m_read.contains(canonical)) {
+            m_warnings << QStringLiteral("%1: already read (an !include loop?), skipped").arg(path);
+            return;
+        }
+        m_read.insert(canonical);
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
         m_warnings << QStringLiteral("%1: cannot read the option file: %2").arg(path, file.errorString());
