@@ -110,5 +110,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(ex.usedTls());
         FUZZ_CHECK(ex.capabilities() & Capability::Protocol41);
     }
+    // FUZZ_VERBOSE=1 with one input: how far it got (checking that a seed logs in).
+    static const bool verbose = qEnvironmentVariableIsSet("FUZZ_VERBOSE");
+    if (verbose)
+        std::fprintf(stderr, "status %d, plugin %s: %s\n", int(status), ex.authPlugin().constData(),
+                     qPrintable(ex.failure().message));
     return 0;
 }

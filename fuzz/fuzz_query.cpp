@@ -19,6 +19,7 @@ class CheckingSink final : public ResultSink
 public:
     bool inResult = false;
     ResultMetaPtr current;
+    long long rows = 0;
 
     void resultStarted(const ResultMetaPtr &meta) override
     {
@@ -32,6 +33,7 @@ public:
     void rowReceived(Row &&row) override
     {
         FUZZ_CHECK(inResult);
+        ++rows;
         const RowPrivate *d = RowPrivate::get(row);
         FUZZ_CHECK(d->meta == current && row.size() == current->columns.size());
         // Every cell lies inside the packet's buffer: decoding never reads past its view.
@@ -109,6 +111,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (status == Exchange::Status::Failed)
         FUZZ_CHECK(!ex.failure().message.isEmpty() || ex.failure().fromServer);
-    (void)fileRequests;
+    // FUZZ_VERBOSE=1 with one input: how far it got (checking that a seed reaches the rows).
+    static const bool verbose = qEnvironmentVariableIsSet("FUZZ_VERBOSE");
+    if (verbose)
+        std::fprintf(stderr, "status %d, %lld rows, %d file requests: %s\n", int(status), sink.rows,
+                     fileRequests, qPrintable(ex.failure().message));
     return 0;
 }
