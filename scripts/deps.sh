@@ -4,8 +4,10 @@
 # calls apt-get (update + install) when at least one package is missing, so CI
 # and repeated local runs do not touch the network needlessly.
 #
-# Usage: scripts/deps.sh [--with-qcoro]
+# Usage: scripts/deps.sh [--with-qcoro] [--with-fuzz]
 #   --with-qcoro   also install qcoro-qt6-dev (optional QCoro integration)
+#   --with-fuzz    also install clang 14 with its libFuzzer/sanitizer runtimes and
+#                  llvm-symbolizer (scripts/fuzz.sh)
 #
 # Only Debian's apt is used: the script must work on a fresh Debian 12 machine
 # that has nothing but apt.
@@ -30,7 +32,10 @@ packages=(
 for arg in "$@"; do
     case "$arg" in
         --with-qcoro) packages+=(qcoro-qt6-dev) ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        # -fsanitize=fuzzer links libclang-rt-14-dev's libclang_rt.fuzzer; llvm-14 brings
+        # llvm-symbolizer, without which sanitizer reports have no source lines.
+        --with-fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done

@@ -5,7 +5,12 @@
 # Usage: scripts/test.sh [ctest args...]      e.g. scripts/test.sh -R unit
 # Env:   BUILD_DIR   build directory (default: build-tests)
 #        ASAN_OPTIONS / UBSAN_OPTIONS / LSAN_OPTIONS override our defaults.
-# Exit status: ctest's (or non-zero if deps/configure/build/server fail).
+#        ASYNCMYSQL_SKIP_FUZZ=1   skip the fuzz step (6.)
+#        ASYNCMYSQL_FUZZ_SECONDS  seconds per fuzz target (default 20)
+# The whole suite (no ctest args, as CI runs it) is followed by every fuzz target for a few
+# seconds (scripts/fuzz.sh, its own clang build in build-fuzz), so they keep building and
+# finding nothing; a run with ctest args (-R ...) skips that.
+# Exit status: ctest's, else the fuzz step's (or non-zero if deps/configure/build/server fail).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,4 +53,11 @@ fi
 # 5. Run the suite; our exit status is ctest's (the EXIT trap keeps it).
 rc=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 "$@" || rc=$?
+
+# 6. The fuzz targets, briefly (a crash, leak, timeout or broken invariant fails the run).
+if (($# == 0)) && [[ "${ASYNCMYSQL_SKIP_FUZZ:-0}" != 1 ]]; then
+    fuzz_rc=0
+    bash scripts/fuzz.sh "${ASYNCMYSQL_FUZZ_SECONDS:-20}" || fuzz_rc=$?
+    ((rc != 0)) || rc=$fuzz_rc
+fi
 exit "$rc"

@@ -91,6 +91,20 @@ port = 1
         QVERIFY(!f.warnings().isEmpty());
     }
 
+    // Found by fuzz_optionfile: a file that includes its own directory three times was read
+    // 3^10 times (the depth limit was the only bound), which hung open() for minutes.
+    void includeFanOutReadsEachFileOnce()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        writeFile(path, "[client]\nuser = a\n!includedir .\n!includedir .\n!includedir .\n");
+        const OptionFile f = OptionFile::load(path);
+        QCOMPARE(f.group(QStringLiteral("client")).value(QStringLiteral("user")), QStringLiteral("a"));
+        QCOMPARE(f.warnings().size(), 3);
+        for (const QString &w : f.warnings())
+            QVERIFY2(w.contains(QLatin1String("already read")), qPrintable(w));
+    }
+
     void applyFillsDefaultsOnly()
     {
         QTemporaryDir dir;
@@ -169,6 +183,44 @@ port = 1
         QCOMPARE(effectiveSslMode(ssl), effective);
         ssl.mode = SslOptions::Mode::Required; // a chosen mode wins
         QCOMPARE(effectiveSslMode(ssl), SslOptions::Mode::Required);
+    }
+
+    // Found by fuzz_url: 1e300 seconds converted to qint64 milliseconds was undefined behaviour
+    // (UBSan float-cast-overflow; on x86 it became a huge negative timeout).
+    void invalidTimeoutsKeepTheDefault_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<qint64>("ms"); // -1: the default stays
+        QTest::newRow("fraction") << QStringLiteral("2.5") << qint64(2500);
+        QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
+        QTest::newRow("largest") << QStringLiteral("2147483.647") << qint64(2147483647);
+        QTest::newRow("huge") << QStringLiteral("1e300") << qint64(-1);
+        QTest::newRow("above INT_MAX ms") << QStringLiteral("2147484") << qint64(-1);
+        QTest::newRow("infinite") << QStringLiteral("inf") << qint64(-1);
+        QTest::newRow("nan") << QStringLiteral("nan") << qint64(-1);
+        QTest::newRow("negative") << QStringLiteral("-1") << qint64(-1);
+        QTest::newRow("text") << QStringLiteral("soon") << qint64(-1);
+    }
+
+    void invalidTimeoutsKeepTheDefault()
+    {
+        QFETCH(QString, value);
+        QFETCH(qint64, ms);
+        const ConnectOptions defaults;
+        const auto expect = [&](std::chrono::milliseconds fallback) {
+            return ms < 0 ? fallback : std::chrono::milliseconds(ms);
+        };
+        const ConnectOptions url = ConnectOptions::fromUrl(
+                QUrl(QStringLiteral("mysql://h/?connect-timeout=%1&query-timeout=%1").arg(value)));
+        QCOMPARE(url.connectTimeout, expect(defaults.connectTimeout));
+        QCOMPARE(url.queryTimeout, expect(defaults.queryTimeout));
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("my.cnf"));
+        writeFile(path, "[client]\nconnect-timeout = " + value.toLatin1() + '\n');
+        ConnectOptions given;
+        given.readDefaultFile = path;
+        QCOMPARE(applyOptionFile(given).connectTimeout, expect(defaults.connectTimeout));
     }
 
     void unreadableFileKeepsOptions()

@@ -111,7 +111,8 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         sql-mode, local-infile, program-name, auth-plugin, allow-cleartext-password
         (true/false), compression (zlib, zstd), read-default-file, read-default-group,
         local-infile-directory, query-timeout (seconds).
-        Unknown options are ignored with a warning. */
+        Unknown options are ignored with a warning, and so is a timeout that is no number from
+        0 to INT_MAX milliseconds (about 24.8 days). */
     static ConnectOptions fromUrl(const QUrl &url);
 };
 

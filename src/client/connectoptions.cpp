@@ -6,6 +6,8 @@
 #include <QtCore/QUrlQuery>
 #include <QtNetwork/QSslSocket>
 
+#include <climits>
+
 namespace AsyncMySql {
 
 namespace {
@@ -27,6 +29,16 @@ std::optional<SslOptions::Mode> parseSslMode(const QString &v)
     if (l == u"verify-ca") return SslOptions::Mode::VerifyCa;
     if (l == u"verify-identity" || l == u"verify-full") return SslOptions::Mode::VerifyIdentity;
     return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> parseTimeoutSeconds(const QString &value)
+{
+    bool ok = false;
+    const double ms = value.toDouble(&ok) * 1000;
+    // Written so that NaN fails too.
+    if (!ok || !(ms >= 0 && ms <= double(INT_MAX)))
+        return std::nullopt;
+    return std::chrono::milliseconds(qint64(ms));
 }
 
 SslOptions::Mode effectiveSslMode(const SslOptions &ssl)
@@ -78,8 +90,11 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.charset = value;
         } else if (key == u"unix-socket" || key == u"socket") {
             o.unixSocket = value;
-        } else if (key == u"connect-timeout") {
-            o.connectTimeout = std::chrono::milliseconds(qint64(value.toDouble() * 1000));
+        } else if (key == u"connect-timeout" || key == u"query-timeout") {
+            if (const auto timeout = parseTimeoutSeconds(value))
+                (key == u"connect-timeout" ? o.connectTimeout : o.queryTimeout) = *timeout;
+            else
+                qCWarning(lcConnection) << "ignoring invalid" << key << value;
         } else if (key == u"autocommit") {
             // aiomysql autocommit=None: keep the server's default.
             const QString l = value.toLower();
@@ -97,8 +112,6 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
             o.localInfile = parseBool(value);
         } else if (key == u"local-infile-directory") {
             o.localInfileDirectory = value;
-        } else if (key == u"query-timeout") {
-            o.queryTimeout = std::chrono::milliseconds(qint64(value.toDouble() * 1000));
         } else if (key == u"program-name") {
             o.programName = value;
         } else if (key == u"auth-plugin") {

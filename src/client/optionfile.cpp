@@ -88,6 +88,16 @@ void OptionFile::read(const QString &path, int depth)
         m_warnings << QStringLiteral("%1: !include nested deeper than %2 levels, skipped").arg(path).arg(MaxIncludeDepth);
         return;
     }
+    // The depth limit alone is not enough: a file that includes its own directory three times
+    // made 3^10 reads (found by fuzz_optionfile), a hang in every open().
+    const QString canonical = QFileInfo(path).canonicalFilePath();
+    if (!canonical.isEmpty()) {
+        if (m_read.contains(canonical)) {
+            m_warnings << QStringLiteral("%1: already read (an !include loop?), skipped").arg(path);
+            return;
+        }
+        m_read.insert(canonical);
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
         m_warnings << QStringLiteral("%1: cannot read the option file: %2").arg(path, file.errorString());
@@ -175,9 +185,13 @@ ConnectOptions applyOptionFile(const ConnectOptions &given)
     fill("socket", &ConnectOptions::unixSocket, text);
     fill("default-character-set", &ConnectOptions::charset, text);
     fill("init-command", &ConnectOptions::initCommand, text);
-    fill("connect-timeout", &ConnectOptions::connectTimeout, [](const QString &v) {
-        return std::chrono::milliseconds(qint64(v.toDouble() * 1000));
-    });
+    const auto timeout = settings.constFind(QStringLiteral("connect-timeout"));
+    if (timeout != settings.constEnd() && given.connectTimeout == defaults.connectTimeout) {
+        if (const auto ms = parseTimeoutSeconds(*timeout))
+            o.connectTimeout = *ms;
+        else
+            qCWarning(lcConnection) << "option file: invalid connect-timeout" << *timeout;
+    }
 
     const auto fillSsl = [&](const char *key, QString SslOptions::*field) {
         const auto it = settings.constFind(QLatin1String(key));

@@ -5,6 +5,7 @@
 #include <AsyncMySql/ConnectOptions.h>
 
 #include <QtCore/QHash>
+#include <QtCore/QSet>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
@@ -14,7 +15,8 @@ namespace AsyncMySql {
     The settings of an option file, group by group. Syntax as the MySQL client reads it:
     [group] headers, `key = value`, `key` alone, # and ; comments, quoted values with
     backslash escapes, `-` and `_` alike in keys, `!include file` and `!includedir dir`
-    (its *.cnf files). A later setting of a key wins.
+    (its *.cnf files). A later setting of a key wins. Each file is read once per load: including
+    one again (a loop, e.g. a file that includes its own directory) is skipped with a warning.
 */
 class OptionFile
 {
@@ -34,6 +36,7 @@ private:
 
     QHash<QString, QHash<QString, QString>> m_groups;
     QStringList m_warnings;
+    QSet<QString> m_read; // canonical paths of the files read so far
 };
 
 /*!

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ (clang, ASan + UBSan, build dir build-fuzz) and runs
+# each for a while on its seed corpus (fuzz/corpus/<target>/), one after another.
+#
+# Usage: scripts/fuzz.sh [seconds]     seconds per target (default 20)
+# Env:   FUZZ_BUILD_DIR   build directory (default: build-fuzz)
+#        FUZZ_TARGETS     space-separated subset of the targets (default: all)
+#        FUZZ_JOBS        build jobs (default 1: the machines are shared)
+# Prints the executions per target (libFuzzer's final stats) and exits non-zero if any target
+# crashed, leaked, timed out or failed an invariant; the reproducer is kept in
+# $FUZZ_BUILD_DIR/findings/<target>/ (add it to the target's corpus once fixed).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SECONDS_PER_TARGET=${1:-20}
+BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
+ALL_TARGETS=(framing compression connect query values optionfile url interpolate)
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
+
+bash scripts/deps.sh --with-fuzz
+CLANGXX=$(command -v clang++-14 || command -v clang++)
+
+cmake -S . -B "$BUILD_DIR" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_COMPILER="$CLANGXX" \
+    -DASYNCMYSQL_BUILD_FUZZERS=ON \
+    -DASYNCMYSQL_BUILD_TESTS=OFF -DASYNCMYSQL_BUILD_EXAMPLES=OFF \
+    -DASYNCMYSQL_BUILD_BENCH=OFF -DASYNCMYSQL_BUILD_QML=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-1}" --target "${TARGETS[@]/#/fuzz_}"
+
+# Sanitizer reports end the run (libFuzzer keeps the input); leaks count as findings.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export QT_QPA_PLATFORM=offscreen
+
+failed=()
+printf '%-12s %12s %8s  %s\n' target executions exec/s result
+for t in "${TARGETS[@]}"; do
+    seeds="$ROOT/fuzz/corpus/$t"
+    work="$BUILD_DIR/corpus/$t"          # grows across runs; the seeds stay read-only
+    findings="$BUILD_DIR/findings/$t"
+    log="$BUILD_DIR/fuzz-$t.log"
+    mkdir -p "$work" "$findings"
+    rc=0
+    # -timeout: one input taking 10 s is a hang; -rss_limit_mb: runaway allocation is a finding.
+    "$BUILD_DIR/fuzz/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=16384 -print_final_stats=1 -artifact_prefix="$findings/" \
+        "$work" "$seeds" >"$log" 2>&1 || rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    if ((rc != 0)) || grep -qE '^==[0-9]+==ERROR|^SUMMARY: |invariant failed' "$log"; then
+        result="FAILED (rc $rc, log $log)"
+        failed+=("$t")
+        grep -E 'ERROR|SUMMARY|invariant failed|Test unit written' "$log" | head -5 | sed 's/^/    /' >&2
+    else
+        result=ok
+    fi
+    printf '%-12s %12s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "$result"
+done
+
+if ((${#failed[@]})); then
+    echo "fuzz.sh: findings in: ${failed[*]}" >&2
+    exit 1
+fi
