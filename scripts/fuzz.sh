@@ -27,7 +27,7 @@ cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DASYNCMYSQL_BUILD_FUZZERS=ON \
     -DASYNCMYSQL_BUILD_TESTS=OFF -DASYNCMYSQL_BUILD_EXAMPLES=OFF \
     -DASYNCMYSQL_BUILD_BENCH=OFF -DASYNCMYSQL_BUILD_QML=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-1}" --target "${TARGETS[@]/#/fuzz_}"
+cmake --build "$BUILD_DIR" -j"${FUZZ_JOBS:-2}" --target "${TARGETS[@]/#/fuzz_}"
 
 # Sanitizer reports end the run (libFuzzer keeps the input); leaks count as findings.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:allocator_may_return_null=1}
