@@ -36,9 +36,12 @@ public:
         ++rows;
         const RowPrivate *d = RowPrivate::get(row);
         FUZZ_CHECK(d->meta == current && row.size() == current->columns.size());
-        // Every cell lies inside the packet's buffer: decoding never reads past its view.
-        for (const RowPrivate::Cell &cell : d->cells)
-            FUZZ_CHECK(cell.length == -1 || (cell.length >= 0 && qsizetype(cell.offset) + cell.length <= d->buffer.size()));
+        // Every cell lies inside the row's own bytes: decoding never reads past its view.
+        FUZZ_CHECK(d->cellCount == quint32(row.size()));
+        for (quint32 i = 0; i < d->cellCount; ++i) {
+            const RowPrivate::Cell &cell = d->cells()[i];
+            FUZZ_CHECK(cell.length == -1 || (cell.length >= 0 && quint64(cell.offset) + quint64(cell.length) <= d->byteCount));
+        }
         for (int i = 0; i < row.size(); ++i) {
             const QVariant v = row.value(i);
             FUZZ_CHECK(row.isNull(i) == !v.isValid() || current->kinds.at(i) == ValueKind::Null);

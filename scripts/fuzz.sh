@@ -5,7 +5,7 @@
 # Usage: scripts/fuzz.sh [seconds]     seconds per target (default 20)
 # Env:   FUZZ_BUILD_DIR   build directory (default: build-fuzz)
 #        FUZZ_TARGETS     space-separated subset of the targets (default: all)
-#        FUZZ_JOBS        build jobs (default 1: the machines are shared)
+#        FUZZ_JOBS        build jobs (default 2, the cores of every machine of this project)
 # Prints the executions per target (libFuzzer's final stats) and exits non-zero if any target
 # crashed, leaked, timed out or failed an invariant; the reproducer is kept in
 # $FUZZ_BUILD_DIR/findings/<target>/ (add it to the target's corpus once fixed).
