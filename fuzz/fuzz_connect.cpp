@@ -59,34 +59,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray stream = in.rest();
 
     ConnectExchange ex(s);
-    PacketReader reader;
-    Exchange::Status status = Exchange::Status::Continue;
     quint8 clientSeq = 1; // the client's first packet answers the greeting (seq 0)
     bool tlsStarted = false;
     QByteArray written; // everything the client sent
-    for (const QByteArray &chunk : FuzzInput::chunks(stream, splits)) {
-        reader.feed(chunk);
-        Packet p;
-        PacketReader::Status ps;
-        while (status == Exchange::Status::Continue && (ps = reader.next(p)) == PacketReader::Status::Ready) {
-            QByteArray out;
-            status = ex.handle(p, out);
-            if (status == Exchange::Status::Continue) {
-                const auto action = ex.takeAction();
-                if (action == ConnectExchange::Action::StartTls) {
-                    FUZZ_CHECK(!tlsStarted && s.tls != ConnectExchange::Tls::Disabled && !s.secureTransport);
-                    tlsStarted = true;
-                    status = ex.tlsEstablished(out);
-                }
+    const Exchange::Status status = FuzzInput::feedPackets(stream, splits, Exchange::Status::Continue, [&](const Packet &p) {
+        QByteArray out;
+        Exchange::Status st = ex.handle(p, out);
+        if (st == Exchange::Status::Continue) {
+            const auto action = ex.takeAction();
+            if (action == ConnectExchange::Action::StartTls) {
+                FUZZ_CHECK(!tlsStarted && s.tls != ConnectExchange::Tls::Disabled && !s.secureTransport);
+                tlsStarted = true;
+                st = ex.tlsEstablished(out);
             }
-            // The client's packets continue the server's sequence.
-            clientSeq = quint8(p.lastSeq + 1);
-            checkClientBytes(out, clientSeq);
-            written += out;
         }
-        if (status != Exchange::Status::Continue || ps == PacketReader::Status::Malformed)
-            break;
-    }
+        // The client's packets continue the server's sequence.
+        clientSeq = quint8(p.lastSeq + 1);
+        checkClientBytes(out, clientSeq);
+        written += out;
+        return st;
+    });
     // The password never travels in clear over an unencrypted TCP connection unless allowed.
     if (!s.password.isEmpty() && !s.secureTransport && !tlsStarted && !s.allowCleartextPassword)
         FUZZ_CHECK(!written.contains(s.password));

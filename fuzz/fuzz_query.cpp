@@ -83,31 +83,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     QueryExchange ex(settings, &sink);
     ex.setCapabilities(caps);
     ex.setCompressed(flags & 64);
-    PacketReader reader;
-    Exchange::Status status = Exchange::Status::Continue;
     int fileRequests = 0;
-    for (const QByteArray &chunk : FuzzInput::chunks(stream, splits)) {
-        reader.feed(chunk);
-        Packet p;
-        PacketReader::Status ps;
-        while (status == Exchange::Status::Continue && (ps = reader.next(p)) == PacketReader::Status::Ready) {
-            QByteArray out;
-            status = ex.handle(p, out);
-            FUZZ_CHECK(out.isEmpty());
-            if (status != Exchange::Status::Continue)
-                break;
-            if (auto file = ex.takeFileRequest()) {
-                // Only asked when the user enabled it; answered as the connection does.
-                FUZZ_CHECK(settings.localInfile);
-                ++fileRequests;
-                ex.appendFileData(out, "1,2\n");
-                ex.appendFileData(out, {});
-                FUZZ_CHECK(!out.isEmpty());
-            }
+    const Exchange::Status status = FuzzInput::feedPackets(stream, splits, Exchange::Status::Continue, [&](const Packet &p) {
+        QByteArray out;
+        const Exchange::Status st = ex.handle(p, out);
+        FUZZ_CHECK(out.isEmpty());
+        if (st != Exchange::Status::Continue)
+            return st;
+        if (auto file = ex.takeFileRequest()) {
+            // Only asked when the user enabled it; answered as the connection does.
+            FUZZ_CHECK(settings.localInfile);
+            ++fileRequests;
+            ex.appendFileData(out, "1,2\n");
+            ex.appendFileData(out, {});
+            FUZZ_CHECK(!out.isEmpty());
         }
-        if (status != Exchange::Status::Continue || ps == PacketReader::Status::Malformed)
-            break;
-    }
+        return st;
+    });
     if (status == Exchange::Status::Done) {
         FUZZ_CHECK(ex.lastOk() != nullptr && !sink.inResult);
         FUZZ_CHECK(!(ex.lastOk()->status & ServerStatus::MoreResultsExist));

@@ -81,4 +81,23 @@ inline QList<QByteArray> chunks(const QByteArray &stream, const QList<qsizetype>
     return out;
 }
 
+/*! Feeds \a stream, cut as chunks() cuts it, to a PacketReader and hands each packet to
+    \a handle (which returns the exchange's status) while that status is Continue; stops at the
+    first other status or a malformed stream. Returns the last status. */
+template<typename Status, typename Handle>
+Status feedPackets(const QByteArray &stream, const QList<qsizetype> &splits, Status status, Handle handle)
+{
+    AsyncMySql::Protocol::PacketReader reader;
+    for (const QByteArray &chunk : chunks(stream, splits)) {
+        reader.feed(chunk);
+        AsyncMySql::Protocol::Packet p;
+        AsyncMySql::Protocol::PacketReader::Status ps;
+        while (status == Status::Continue && (ps = reader.next(p)) == AsyncMySql::Protocol::PacketReader::Status::Ready)
+            status = handle(p);
+        if (status != Status::Continue || ps == AsyncMySql::Protocol::PacketReader::Status::Malformed)
+            break;
+    }
+    return status;
+}
+
 } // namespace FuzzInput
