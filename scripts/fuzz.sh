@@ -6,6 +6,9 @@
 # Env:   FUZZ_BUILD_DIR   build directory (default: build-fuzz)
 #        FUZZ_TARGETS     space-separated subset of the targets (default: all)
 #        FUZZ_JOBS        build jobs (default 2, the cores of every machine of this project)
+#        FUZZ_RUNS        run each target for this many executions instead (the seconds
+#                         argument is then a cap per target), e.g. FUZZ_RUNS=10000000 for the
+#                         long runs the closing notes quote
 # Prints the executions per target (libFuzzer's final stats) and exits non-zero if any target
 # crashed, leaked, timed out or failed an invariant; the reproducer is kept in
 # $FUZZ_BUILD_DIR/findings/<target>/ (add it to the target's corpus once fixed).
@@ -44,7 +47,9 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "$work" "$findings"
     rc=0
     # -timeout: one input taking 10 s is a hang; -rss_limit_mb: runaway allocation is a finding.
-    "$BUILD_DIR/fuzz/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+    limit=(-max_total_time="$SECONDS_PER_TARGET")
+    [[ -n "${FUZZ_RUNS:-}" ]] && limit+=(-runs="$FUZZ_RUNS")
+    "$BUILD_DIR/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
         -max_len=16384 -print_final_stats=1 -artifact_prefix="$findings/" \
         "$work" "$seeds" >"$log" 2>&1 || rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
