@@ -3,6 +3,9 @@
 
 #include "jsbridge_p.h"
 
+#include "../src/client/async_p.h"
+#include "../src/client/queuedcall_p.h"
+
 #include <AsyncMySql/Cursor.h>
 
 #include <QtCore/QLoggingCategory>
@@ -56,7 +59,7 @@ QJSValue toJs(QJSEngine *engine, const ExecResult &r)
 class DatabasePrivate
 {
 public:
-    explicit DatabasePrivate(Database *qq) : q(qq) { }
+    explicit DatabasePrivate(Database *qq) : q(qq), openCall(qq, [this] { q->open(); }) { }
 
     //! Sets \a field and makes a new pool soon, if \a value differs.
     template<typename T>
@@ -85,13 +88,12 @@ public:
     Database::Status status = Database::Status::Null;
     QString errorString;
     QPointer<Pool> pool;
-    bool openScheduled = false;
+    QueuedCall openCall; // one new pool for a burst of option changes; open() cancels it
 };
 
 void DatabasePrivate::scheduleOpen()
 {
-    if (!std::exchange(openScheduled, true))
-        QMetaObject::invokeMethod(q, [this] { if (openScheduled) q->open(); }, Qt::QueuedConnection);
+    openCall.schedule();
 }
 
 void DatabasePrivate::closePool()
@@ -102,10 +104,7 @@ void DatabasePrivate::closePool()
     pool.clear();
     // Lent connections too: the models using the old pool are told to move on by poolChanged.
     old->terminate();
-    old->waitClosed().then([old = QPointer<Pool>(old)] {
-        if (old)
-            old->deleteLater();
-    });
+    thenGuarded(old->waitClosed(), old, [](Pool *closed) { closed->deleteLater(); });
 }
 
 void DatabasePrivate::setStatus(Database::Status s, const QString &error)
@@ -178,7 +177,7 @@ PoolOptions Database::poolOptions() const
 
 void Database::open()
 {
-    d->openScheduled = false;
+    d->openCall.cancel();
     d->closePool();
     auto *pool = new Pool(poolOptions(), this);
     d->pool = pool;
@@ -187,11 +186,10 @@ void Database::open()
     // A first connection tells whether the options work; it goes straight back to the pool.
     QPointer<Database> self(this);
     QPointer<Pool> made(pool);
-    pool->acquire()
-            .then([self, made](PooledConnection) {
-                if (self && self->d->pool == made && made)
-                    self->d->setStatus(Status::Ready);
-            })
+    thenGuarded(pool->acquire(), this, [made](Database *database, PooledConnection) {
+        if (database->d->pool == made && made)
+            database->d->setStatus(Status::Ready);
+    })
             .onFailed([self, made](const Error &error) {
                 if (self && self->d->pool == made && made) {
                     qCWarning(lcQml).noquote() << "cannot connect:" << error.toString();
@@ -209,7 +207,7 @@ QJSValue Database::exec(const QString &sql, const QJSValue &arguments)
         qmlWarning(this) << "exec() needs an object created by a QML engine";
         return QJSValue();
     }
-    if (d->openScheduled || !d->pool)
+    if (d->openCall.isScheduled() || !d->pool)
         open(); // called before the queued open() ran (Component.onCompleted)
     auto promise = std::make_shared<JsPromise>(engine);
     const QVariant args = argumentsFromJs(arguments);

@@ -62,14 +62,12 @@ void SqlQueryModel::setView(QObject *view)
 
 void SqlQueryModel::scheduleFillView()
 {
-    // Queued: one look at the view after a burst of changes.
-    if (m_view && !std::exchange(m_fillScheduled, true))
-        QMetaObject::invokeMethod(this, [this] { fillView(); }, Qt::QueuedConnection);
+    if (m_view)
+        m_fillCall.schedule();
 }
 
 void SqlQueryModel::fillView()
 {
-    m_fillScheduled = false;
     if (!m_view || !canFetchMore(QModelIndex()))
         return;
     const auto value = [this](const char *name) { return m_view->property(name).toReal(); };

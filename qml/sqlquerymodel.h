@@ -8,6 +8,8 @@
 #include <QtCore/QPointer>
 #include <QtQml/qqmlregistration.h>
 
+#include "../src/client/queuedcall_p.h"
+
 namespace AsyncMySql {
 
 /*!
@@ -73,7 +75,7 @@ private:
     QPointer<QObject> m_view;
     QList<QMetaObject::Connection> m_viewConnections;
     QStringList m_viewColumns; // the columns when the view last got this model
-    bool m_fillScheduled = false;
+    QueuedCall m_fillCall{this, [this] { fillView(); }}; // one look at the view after a burst of changes
 };
 
 } // namespace AsyncMySql

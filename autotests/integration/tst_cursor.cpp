@@ -19,10 +19,13 @@ private Q_SLOTS:
         conn = TestUtil::openConnection();
         AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_cur (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20), score DOUBLE)")));
         Cursor *cur = conn->cursor();
+        // Pipelined, then each one checked.
+        QList<QFuture<qint64>> inserts;
         for (int i = 1; i <= 10; ++i)
-            cur->execute(QStringLiteral("INSERT INTO t_cur (name, score) VALUES (%s, %s)"),
-                         {QStringLiteral("n%1").arg(i), i * 1.5});
-        AWAIT(cur->execute(QStringLiteral("SELECT 1")));
+            inserts.append(cur->execute(QStringLiteral("INSERT INTO t_cur (name, score) VALUES (%s, %s)"),
+                                        {QStringLiteral("n%1").arg(i), i * 1.5}));
+        for (const QFuture<qint64> &inserted : std::as_const(inserts))
+            QCOMPARE(AWAIT(inserted), 1);
         delete cur;
     }
 

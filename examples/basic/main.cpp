@@ -36,11 +36,18 @@ int main(int argc, char *argv[])
             .then(&app, [=](qint64) { return conn->commit(); })
             .unwrap()
             .then(&app, [=] {
-                // Commands queue on the connection and go out together (pipelining); the
-                // last future finishes after the server answered all three.
-                cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {1, QStringLiteral("heavy metal")});
-                cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {2, QStringLiteral("death metal")});
-                return cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {3, QStringLiteral("power metal")});
+                // Commands queue on the connection and go out together (pipelining); all
+                // three futures are kept, and the chain goes on when every one succeeded.
+                QList<QFuture<qint64>> inserts{
+                        cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {1, QStringLiteral("heavy metal")}),
+                        cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {2, QStringLiteral("death metal")}),
+                        cur->execute(QStringLiteral("INSERT INTO music_style VALUES (%s, %s)"), {3, QStringLiteral("power metal")})};
+                return QtFuture::whenAll(inserts.begin(), inserts.end()).then([](const QList<QFuture<qint64>> &done) {
+                    qint64 rows = 0;
+                    for (const QFuture<qint64> &insert : done)
+                        rows += insert.result(); // rethrows an insert's error: the chain fails with it
+                    return rows;
+                });
             })
             .unwrap()
             .then(&app, [=](qint64) { return conn->commit(); })

@@ -89,7 +89,8 @@ int main(int argc, char *argv[])
             .then(&app, [conn, rows = parser.value(QStringLiteral("seed")).toInt()] { return seed(conn, rows); })
             .unwrap()
             .then(&app, [conn, load] {
-                conn->ensureClosed();
+                // The goodbye goes out in the background: the browser uses a pool of its own.
+                (void)conn->ensureClosed();
                 load();
             })
             .onFailed(&app, [](const Error &e) {

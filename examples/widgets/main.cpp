@@ -105,8 +105,8 @@ private Q_SLOTS:
         m_insert->setEnabled(false);
         statusBar()->showMessage(QStringLiteral("Inserting %1…").arg(m_name->text()));
         // The result comes back through executed() or errorOccurred(); the future is not needed.
-        m_cursor->execute(QStringLiteral("INSERT INTO widget_items (name, price) VALUES (%s, %s)"),
-                          {m_name->text(), QString::number(m_price->value(), 'f', 2)});
+        (void)m_cursor->execute(QStringLiteral("INSERT INTO widget_items (name, price) VALUES (%s, %s)"),
+                                {m_name->text(), QString::number(m_price->value(), 'f', 2)});
     }
 
     void rowInserted(qint64 affectedRows)

@@ -63,17 +63,17 @@ public:
     ~Connection() override;
 
     //! aiomysql.connect(): a new Connection, opened; it belongs to \a parent (or to the caller).
-    static QFuture<Connection *> connect(const ConnectOptions &options, QObject *parent = nullptr);
+    [[nodiscard]] static QFuture<Connection *> connect(const ConnectOptions &options, QObject *parent = nullptr);
 
     //! Connects and authenticates. Finishes at once if already connected.
-    QFuture<void> open();
+    [[nodiscard]] QFuture<void> open();
     /*! A new cursor, child of this connection. Buffered by default (ConnectOptions::cursorType).
         It is deleted with the connection, by `delete`, or by itself once closed (see
         Cursor::close()), so cursors made in a loop do not pile up on a long-lived connection. */
     Cursor *cursor();
     Cursor *cursor(CursorType type);
     //! Runs \a sql (with %s arguments interpolated, see Cursor::execute) and reads all rows.
-    QFuture<ResultSet> query(const QString &sql, const QVariantList &args = {});
+    [[nodiscard]] QFuture<ResultSet> query(const QString &sql, const QVariantList &args = {});
     /*! query(sql, QVariantList{a, b, ...}) without the named list, also inside co_await (where
         GCC 12 rejects a braced list): `co_await conn->query("... %s, %s", id, name)`. Each
         value becomes one %s argument (nullptr: NULL; a QVariantList: one list, for IN %s); a
@@ -95,18 +95,18 @@ public:
         server's reason such as 1927 "Connection was killed"; the connection is closed then)
         and InterfaceError on a connection that is closed. A connection being closed
         (ensureClosed(), close()) is never reopened: InterfaceError. */
-    QFuture<void> ping(bool reconnect = true);
+    [[nodiscard]] QFuture<void> ping(bool reconnect = true);
     //! Closes the socket now, without COM_QUIT; pending futures fail with InterfaceError.
     void close();
     //! Sends COM_QUIT after the pending commands, then closes.
-    QFuture<void> ensureClosed();
+    [[nodiscard]] QFuture<void> ensureClosed();
 
     /*! COM_RESET_CONNECTION: rolls back the transaction and drops temporary tables, user and
         session variables and locks without reconnecting, then sets the session up again as
         open() did (database, charset, sql_mode, init_command, autocommit). */
-    QFuture<void> resetConnection();
+    [[nodiscard]] QFuture<void> resetConnection();
 
-    QFuture<void> setAutocommit(bool on);
+    [[nodiscard]] QFuture<void> setAutocommit(bool on);
     /*! BEGIN, as a scoped Transaction (aiomysql `async with conn.begin()`): when the last copy of
         the handle goes without commit() or rollback(), ROLLBACK is queued. Fails with
         ProgrammingError while another Transaction of this connection is active, with the
@@ -120,16 +120,16 @@ public:
         a context object, from the connection's queued calls, in the connection's thread. */
     template<typename Work>
     [[nodiscard]] auto withTransaction(Work &&work);
-    QFuture<void> begin();
-    QFuture<void> commit();
-    QFuture<void> rollback();
-    QFuture<void> selectDb(const QString &database);
+    [[nodiscard]] QFuture<void> begin();
+    [[nodiscard]] QFuture<void> commit();
+    [[nodiscard]] QFuture<void> rollback();
+    [[nodiscard]] QFuture<void> selectDb(const QString &database);
     /*! SET NAMES \a charset; text is converted in that character set from then on (see
         ConnectOptions::charset). Fails with NotSupportedError naming it, before anything is
         sent, for a set that cannot be a client set (ucs2, utf16, utf32) or that Qt cannot
         convert, and with the server's error if SET NAMES fails; the charset is unchanged then. */
-    QFuture<void> setCharset(const QString &charset);
-    QFuture<QList<Warning>> showWarnings();
+    [[nodiscard]] QFuture<void> setCharset(const QString &charset);
+    [[nodiscard]] QFuture<QList<Warning>> showWarnings();
 
     /*! A SQL literal for \a value, quoted and escaped for the connection's charset and
         NO_BACKSLASH_ESCAPES: 'it\\'s', 42, NULL, (1, 2, 3); a QByteArray as the hex literal
@@ -211,7 +211,7 @@ struct TransactionWork
 {
     using Value = R;
     template<typename Work>
-    static QFuture<R> run(Work &work)
+    [[nodiscard]] static QFuture<R> run(Work &work)
     {
         QPromise<R> promise;
         QFuture<R> future = promise.future();
@@ -229,11 +229,11 @@ struct TransactionWork<QFuture<T>>
 {
     using Value = T;
     template<typename Work>
-    static QFuture<T> run(Work &work) { return std::invoke(work); }
+    [[nodiscard]] static QFuture<T> run(Work &work) { return std::invoke(work); }
 };
 //! \a error as a failed future of \a T.
 template<typename T>
-QFuture<T> failedWith(const std::exception_ptr &error)
+[[nodiscard]] QFuture<T> failedWith(const std::exception_ptr &error)
 {
     QPromise<T> promise;
     QFuture<T> future = promise.future();

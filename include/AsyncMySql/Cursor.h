@@ -54,8 +54,8 @@ public:
     CursorType cursorType() const;
 
     //! Runs \a sql; finishes with rowCount() (rows of a SELECT, affected rows otherwise).
-    QFuture<qint64> execute(const QString &sql, const QVariantList &args = {});
-    QFuture<qint64> execute(const QString &sql, const QVariantMap &args);
+    [[nodiscard]] QFuture<qint64> execute(const QString &sql, const QVariantList &args = {});
+    [[nodiscard]] QFuture<qint64> execute(const QString &sql, const QVariantMap &args);
     /*! execute(sql, QVariantList{a, b, ...}) without the named list, also inside co_await
         (where GCC 12 rejects a braced list): `co_await cur->execute("... %s, %s", id, name)`.
         Each value becomes one %s argument (nullptr: NULL; a QVariantList: one list, for
@@ -71,14 +71,14 @@ public:
         each; anything else runs row by row. Statements run one after another, the next only
         after the previous succeeded (so an error stops the rest, and nothing after it ran).
         No rows: nothing is sent, 0. */
-    QFuture<qint64> executeMany(const QString &sql, const QList<QVariantList> &rows);
-    QFuture<qint64> executeMany(const QString &sql, const QList<QVariantMap> &rows);
+    [[nodiscard]] QFuture<qint64> executeMany(const QString &sql, const QList<QVariantList> &rows);
+    [[nodiscard]] QFuture<qint64> executeMany(const QString &sql, const QList<QVariantMap> &rows);
     /*! Calls the stored procedure \a name (aiomysql semantics): argument i is stored in the
         session variable `@_<name>_<i>`, then `CALL name(@_name_0, ...)` runs. The cursor shows
         the procedure's result sets (nextSet() moves through them; the status OK that ends
         every CALL is not one of them). Finishes with the variables' values after the call, so
         OUT and INOUT parameters come back in place (IN parameters as they were). */
-    QFuture<QVariantList> callProc(const QString &name, const QVariantList &args = {});
+    [[nodiscard]] QFuture<QVariantList> callProc(const QString &name, const QVariantList &args = {});
     /*! The statement execute() would send, as text that executes to the same values: byte
         arrays are written as _binary X'…' hex literals here (execute() sends their raw bytes).
         For SQL it cannot build (a value escape() cannot write, a bad placeholder, too few or
@@ -89,20 +89,20 @@ public:
     QString mogrify(const QString &sql, const QVariantMap &args, bool *ok = nullptr) const;
 
     //! The next row, or std::nullopt after the last.
-    QFuture<std::optional<Row>> fetchOne();
+    [[nodiscard]] QFuture<std::optional<Row>> fetchOne();
     //! Up to \a size rows (arraySize() when -1).
-    QFuture<QList<Row>> fetchMany(int size = -1);
-    QFuture<QList<Row>> fetchAll();
+    [[nodiscard]] QFuture<QList<Row>> fetchMany(int size = -1);
+    [[nodiscard]] QFuture<QList<Row>> fetchAll();
     //! Moves to the next result of a multi-statement query; false when there is none.
-    QFuture<bool> nextSet();
+    [[nodiscard]] QFuture<bool> nextSet();
     //! Moves the position; ProgrammingError if the target lies outside the result.
-    QFuture<void> scroll(qint64 value, ScrollMode mode = ScrollMode::Relative);
+    [[nodiscard]] QFuture<void> scroll(qint64 value, ScrollMode mode = ScrollMode::Relative);
     /*! Releases the result: the rest of a streaming result is dropped and the server asked to
         stop sending it (the future finishes once the connection is free). Leaves the object
         alive: further execute() or fetch calls fail with ProgrammingError ("Cursor closed").
         Deletes it later, once this future finished, only while the connection is its parent
         (see the class description). */
-    QFuture<void> close();
+    [[nodiscard]] QFuture<void> close();
 
     QList<Column> description() const;
     //! Rows of the last result (SELECT) or affected rows; -1 before the first execute.

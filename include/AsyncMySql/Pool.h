@@ -173,24 +173,24 @@ public:
     /*! aiomysql.create_pool(): a new pool whose minSize connections are open. If one fails to
         open, the future fails with its error and the pool is deleted. Invalid sizes are a
         ProgrammingError. */
-    static QFuture<Pool *> create(const PoolOptions &options, QObject *parent = nullptr);
+    [[nodiscard]] static QFuture<Pool *> create(const PoolOptions &options, QObject *parent = nullptr);
 
     /*! A connection for the caller; see the class description. Fails with InterfaceError once
         the pool is closed, with OperationalError after acquireTimeout, or with the error of
         opening a new connection when none is coming back. */
-    QFuture<PooledConnection> acquire();
+    [[nodiscard]] QFuture<PooledConnection> acquire();
     //! Gives back a connection of this pool (see PooledConnection::take()).
     void release(Connection *connection);
 
     //! Closes the free connections (COM_QUIT); finishes once they are closed.
-    QFuture<void> clear();
+    [[nodiscard]] QFuture<void> clear();
     /*! No more acquires (pending ones fail with InterfaceError); free connections are closed
         now, lent ones when they come back. */
     void close();
     //! close(), and the connections that are lent out are closed at once too.
     void terminate();
     //! Finishes when every connection is closed; InterfaceError if close() was not called.
-    QFuture<void> waitClosed();
+    [[nodiscard]] QFuture<void> waitClosed();
 
     int minSize() const;
     int maxSize() const;

@@ -970,15 +970,7 @@ QFuture<Connection *> Connection::connect(const ConnectOptions &options, QObject
 {
     auto promise = startedPromise<Connection *>();
     auto *conn = new Connection(options, parent);
-    conn->d->open([promise, conn](const ErrorInfo *error) {
-        if (error) {
-            conn->deleteLater();
-            failPromise(*promise, *error);
-            return;
-        }
-        promise->addResult(conn);
-        promise->finish();
-    });
+    conn->d->open(completing(promise, [conn] { return conn; }, [conn](const ErrorInfo &) { conn->deleteLater(); }));
     return promise->future();
 }
 
@@ -1000,14 +992,9 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     if (!interpolate(writer, sql, args, error))
         return d->failedCommand<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
-    const CommandPtr cmd = d->runQuery(writer.take(), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
-        promise->addResult(results.value(0));
-        promise->finish();
-    });
+    const CommandPtr cmd = d->runQuery(writer.take(), completing(promise, [](const QList<ResultSet> &results) {
+        return results.value(0);
+    }));
     std::weak_ptr<PendingCommand> weak = cmd;
     d->watch(promise->future(), d->options.queryTimeout, [this, weak](const ErrorInfo &why) {
         if (const CommandPtr c = weak.lock())
@@ -1065,14 +1052,9 @@ QFuture<void> Connection::resetConnection()
 QFuture<void> Connection::setAutocommit(bool on)
 {
     auto promise = startedPromise<void>();
-    d->runQuery(QStringLiteral("SET AUTOCOMMIT = %1").arg(on ? 1 : 0), [this, promise, on](const ErrorInfo *error, const QList<ResultSet> &) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
+    d->runQuery(QStringLiteral("SET AUTOCOMMIT = %1").arg(on ? 1 : 0), completing(promise, [this, on] {
         d->rememberSession({.autocommit = on});
-        promise->finish();
-    });
+    }));
     return promise->future();
 }
 
@@ -1104,34 +1086,25 @@ QFuture<Transaction> Connection::transaction()
     auto tx = std::make_shared<TransactionPrivate>(this);
     d->transaction = tx.get();
     auto promise = startedPromise<Transaction>();
-    d->runQuery(QStringLiteral("BEGIN"), [tx, promise](const ErrorInfo *error, const QList<ResultSet> &) {
-        if (error) {
-            tx->state = State::Ended;
-            if (ConnectionPrivate *cd = tx->session())
-                cd->transaction = nullptr;
-            failPromise(*promise, *error);
-            return;
-        }
+    d->runQuery(QStringLiteral("BEGIN"), completing(promise, [tx] {
         tx->state = State::Active;
         // The copy in the result store holds the transaction only until a copy is taken out.
-        promise->addResult(TransactionPrivate::storedHandle(tx));
-        promise->finish();
-    });
+        return TransactionPrivate::storedHandle(tx);
+    }, [tx](const ErrorInfo &) {
+        tx->state = State::Ended;
+        if (ConnectionPrivate *cd = tx->session())
+            cd->transaction = nullptr;
+    }));
     return promise->future();
 }
 
 QFuture<void> Connection::selectDb(const QString &db)
 {
     auto promise = startedPromise<void>();
-    d->enqueue(d->simpleCommand(Command::InitDb, encodeText(db, d->encoding), [this, promise, db](const ErrorInfo *error) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
+    d->enqueue(d->simpleCommand(Command::InitDb, encodeText(db, d->encoding), completing(promise, [this, db] {
         d->database = db;
         d->rememberSession({.database = db});
-        promise->finish();
-    }));
+    })));
     return promise->future();
 }
 
@@ -1141,32 +1114,22 @@ QFuture<void> Connection::setCharset(const QString &charset)
     if (!findCharset(charset))
         return d->failedCommand<void>(ErrorInfo::notSupported(unsupportedCharsetMessage(charset)));
     auto promise = startedPromise<void>();
-    d->runQuery(QStringLiteral("SET NAMES %1").arg(charset), [this, promise, charset](const ErrorInfo *error, const QList<ResultSet> &) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
+    d->runQuery(QStringLiteral("SET NAMES %1").arg(charset), completing(promise, [this, charset] {
         d->applyCharset(charset, nullptr);
         d->rememberSession({.charset = charset});
-        promise->finish();
-    });
+    }));
     return promise->future();
 }
 
 QFuture<QList<Warning>> Connection::showWarnings()
 {
     auto promise = startedPromise<QList<Warning>>();
-    d->runQuery(QStringLiteral("SHOW WARNINGS"), [promise](const ErrorInfo *error, const QList<ResultSet> &results) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
+    d->runQuery(QStringLiteral("SHOW WARNINGS"), completing(promise, [](const QList<ResultSet> &results) {
         QList<Warning> warnings;
         for (const Row &row : results.value(0).rows())
             warnings.append(Warning(row.value(0).toString(), quint16(row.value(1).toUInt()), row.value(2).toString()));
-        promise->addResult(warnings);
-        promise->finish();
-    });
+        return warnings;
+    }));
     return promise->future();
 }
 

@@ -152,14 +152,7 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
         return stream->start(bytes, isDict(), queryTimeout.value_or(connection->options().queryTimeout));
     }
     auto promise = startedPromise<qint64>();
-    runStatements({bytes}, promise, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
-        promise->addResult(total);
-        promise->finish();
-    });
+    runStatements({bytes}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }));
     return promise->future();
 }
 
@@ -342,14 +335,7 @@ QFuture<qint64> CursorPrivate::executeMany(const QString &sql, const QList<Args>
         return ready(qint64(0));
     }
     auto promise = startedPromise<qint64>();
-    runStatements(std::move(statements), promise, [promise](const ErrorInfo *error, qint64 total, const QList<ResultSet> &) {
-        if (error) {
-            failPromise(*promise, *error);
-            return;
-        }
-        promise->addResult(total);
-        promise->finish();
-    });
+    runStatements(std::move(statements), promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }));
     return promise->future();
 }
 
@@ -469,14 +455,9 @@ QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &
             return;
         }
         ConnectionPrivate::get(connection)->runQuery(QStringLiteral("SELECT ") + variables.join(u','),
-                                                     [promise](const ErrorInfo *error, const QList<ResultSet> &values) {
-            if (error) {
-                failPromise(*promise, *error);
-                return;
-            }
-            promise->addResult(values.value(0).rows().value(0).toList());
-            promise->finish();
-        });
+                                                     completing(promise, [](const QList<ResultSet> &values) {
+            return values.value(0).rows().value(0).toList();
+        }));
     });
     return promise->future();
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <type_traits>
 
 namespace AsyncMySql {
 
@@ -68,15 +69,46 @@ void failPromise(QPromise<T> &promise, const ErrorInfo &error)
     promise.finish();
 }
 
+//! What completing() does on an error before it fails the promise: nothing.
+struct NoFailureStep
+{
+    void operator()(const ErrorInfo &) const { }
+};
+
+/*!
+    A completion callback (`(const ErrorInfo *error, results...)`, the shape every command
+    callback has) that finishes \a promise exactly once: with the error if there is one (after
+    \a onFailure(*error)), else with what \a onSuccess returns (nothing for a void promise).
+    \a onSuccess takes the callback's results, or nothing if it does not need them.
+*/
+template<typename T, typename OnSuccess, typename OnFailure = NoFailureStep>
+auto completing(std::shared_ptr<QPromise<T>> promise, OnSuccess onSuccess, OnFailure onFailure = {})
+{
+    return [promise = std::move(promise), onSuccess = std::move(onSuccess), onFailure = std::move(onFailure)](
+                   const ErrorInfo *error, const auto &...results) {
+        if (error) {
+            onFailure(*error);
+            failPromise(*promise, *error);
+            return;
+        }
+        const auto succeed = [&]() -> decltype(auto) {
+            if constexpr (std::is_invocable_v<const OnSuccess &, decltype(results)...>)
+                return onSuccess(results...);
+            else
+                return onSuccess();
+        };
+        if constexpr (std::is_void_v<T>)
+            succeed();
+        else
+            promise->addResult(succeed());
+        promise->finish();
+    };
+}
+
 //! A completion callback that finishes \a promise, with the error if there is one.
 inline auto finishing(std::shared_ptr<QPromise<void>> promise)
 {
-    return [promise = std::move(promise)](const ErrorInfo *error) {
-        if (error)
-            failPromise(*promise, *error);
-        else
-            promise->finish();
-    };
+    return completing(std::move(promise), [] { });
 }
 
 //! A future that has already failed with \a error.

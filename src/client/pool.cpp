@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pool_p.h"
 
+#include "async_p.h"
 #include "connection_p.h"
 #include "logging_p.h"
 
@@ -33,9 +34,9 @@ PooledConnectionPrivate::~PooledConnectionPrivate()
 
 void PooledConnectionPrivate::end(bool giveBack)
 {
-    if (ended)
+    if (phase == Phase::Ended)
         return;
-    ended = true;
+    phase = Phase::Ended;
     Pool *p = std::exchange(pool, nullptr);
     Connection *c = std::exchange(connection, nullptr);
     if (!giveBack || !p || !c)
@@ -61,7 +62,8 @@ void PooledConnectionPrivate::disown(const PooledConnection &stored)
     h.counted = false;
     --h.d->holders;
     // Nobody but the store has it yet: it is still "a result nobody took".
-    h.d->taken = h.d->holders > 0;
+    if (h.d->holders == 0)
+        h.d->phase = Phase::Stored;
 }
 
 Connection *PooledConnectionPrivate::standIn()
@@ -71,7 +73,7 @@ Connection *PooledConnectionPrivate::standIn()
         ErrorInfo why = releasedError();
         if (lease == 0)
             why.message = QStringLiteral("A null PooledConnection has no connection");
-        else if (!ended)
+        else if (phase != Phase::Ended)
             why.message = QStringLiteral("The connection's pool was destroyed");
         ConnectionPrivate::get(standInConnection.get())->refusal = why;
     }
@@ -85,7 +87,7 @@ PooledConnection::PooledConnection(const PooledConnection &other) noexcept : d(o
 {
     // A copy of a live lease shares it; a copy of an ended one is null (and shares only the
     // stand-in, so that its calls report the release).
-    if (d && !d->ended) {
+    if (d && d->phase != PooledConnectionPrivate::Phase::Ended) {
         d->hold();
         counted = true;
     }
@@ -116,7 +118,7 @@ PooledConnection::~PooledConnection()
         return;
     if (counted)
         d->drop();
-    else if (!d->taken)
+    else if (d->phase == PooledConnectionPrivate::Phase::Stored)
         d->end(true); // the stored copy of a result nobody took out
 }
 
@@ -136,7 +138,7 @@ Connection *PooledConnection::operator->() const
         return d->connection.data();
     if (!d) {
         d = std::make_shared<PooledConnectionPrivate>(nullptr, nullptr, 0);
-        d->ended = true;
+        d->phase = PooledConnectionPrivate::Phase::Ended;
     }
     if (!std::exchange(d->warned, true))
         qCWarning(lcPool) << "a call through a released or null PooledConnection: it fails with InterfaceError";
@@ -295,7 +297,8 @@ const QString AcquireTimeoutState = QStringLiteral("HYT00");
 } // namespace
 
 PoolPrivate::PoolPrivate(Pool *qq, const PoolOptions &o)
-    : q(qq), options(o), connectOptions(o.connection), optionsError(validate(o)), waiters(qq, o.acquireTimeout)
+    : q(qq), options(o), connectOptions(o.connection), optionsError(validate(o)), waiters(qq, o.acquireTimeout),
+      notifyCall(qq, [this] { emitChanges(); })
 {
     connectOptions.echo = o.echo || o.connection.echo;
     waiters.setHandlers(
@@ -369,17 +372,16 @@ ErrorInfo PoolPrivate::closedError() const
 
 void PoolPrivate::dispatch()
 {
-    if (destroying)
+    if (isDestroying())
         return;
     // Nothing below calls user code, but a connection's close() inside retire() must not
     // start a second loop over the same state.
-    if (dispatching) {
-        dispatchAgain = true;
+    if (dispatchState != Dispatch::Idle) {
+        dispatchState = Dispatch::RunAgain;
         return;
     }
-    dispatching = true;
     do {
-        dispatchAgain = false;
+        dispatchState = Dispatch::Running;
         while (!waiters.isEmpty()) {
             // The most recently used free connection: the likeliest to be alive and warm, and
             // the others age towards poolRecycle instead of all staying half-used. One whose
@@ -418,14 +420,14 @@ void PoolPrivate::dispatch()
         // One new connection per waiter that nothing else is coming back for.
         for (int wanted = waiters.size() - incoming(); wanted > 0 && hasRoom(); --wanted)
             open(false);
-    } while (dispatchAgain);
-    dispatching = false;
+    } while (dispatchState == Dispatch::RunAgain);
+    dispatchState = Dispatch::Idle;
     changed();
 }
 
 void PoolPrivate::fillToMinimum()
 {
-    while (!closing && size() < options.minSize && hasRoom())
+    while (!isClosing() && size() < options.minSize && hasRoom())
         open(false);
 }
 
@@ -451,7 +453,7 @@ void PoolPrivate::open(bool initial)
     });
     QObject::connect(c, &QObject::destroyed, q, [this, c] {
         // Deleted by someone else (the pool disconnects before it deletes).
-        if (!destroying && find(c)) {
+        if (!isDestroying() && find(c)) {
             qCWarning(lcPool) << "a pooled connection was deleted while the pool owned it";
             const auto it = std::find_if(entries.begin(), entries.end(), [c](const auto &e) { return e->connection == c; });
             entries.erase(it);
@@ -467,7 +469,7 @@ void PoolPrivate::open(bool initial)
 
 void PoolPrivate::opened(Connection *c, const ErrorInfo *error)
 {
-    if (destroying)
+    if (isDestroying())
         return;
     Entry *e = find(c);
     if (!e || e->state != State::Opening)
@@ -530,7 +532,7 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
 {
     // The ping, reset or rollback of \a c answered: good connections are offered again, the
     // others retired. Nothing if the pool or the connection moved on meanwhile.
-    if (destroying)
+    if (isDestroying())
         return;
     Entry *e = find(c);
     if (!e || e->state != expected)
@@ -559,7 +561,7 @@ void PoolPrivate::offer(Entry &e)
 {
     if (!e.cleaning) // else it still bounds the cleanup
         e.watchdog.stop();
-    if (closing) {
+    if (isClosing()) {
         retire(e);
         return;
     }
@@ -585,7 +587,7 @@ void PoolPrivate::handOut(Connection *c, quint64 lease, const Waiter &w)
         // terminate() closed it, or it was deleted, between lend() and now.
         if (e && e->state == State::Detached)
             remove(c);
-        if (closing) {
+        if (isClosing()) {
             fail(w, closedError());
         } else {
             waiters.requeue(w);
@@ -600,7 +602,7 @@ void PoolPrivate::handOut(Connection *c, quint64 lease, const Waiter &w)
         offer(*e); // unused: no reset needed
         return;
     }
-    if (closing) {
+    if (isClosing()) {
         fail(w, closedError());
         e->lease = 0;
         retire(*e);
@@ -635,7 +637,7 @@ void PoolPrivate::fail(const Waiter &w, const ErrorInfo &error)
 
 void PoolPrivate::release(Connection *c, quint64 lease)
 {
-    if (destroying)
+    if (isDestroying())
         return;
     Entry *e = find(c);
     if (!e) {
@@ -677,7 +679,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
         dispatch();
         return;
     }
-    if (closing || recycleDue(*e)) {
+    if (isClosing() || recycleDue(*e)) {
         retire(*e);
         dispatch();
         return;
@@ -706,7 +708,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
 
 void PoolPrivate::cleaned(Connection *c, const ErrorInfo *error)
 {
-    if (destroying)
+    if (isDestroying())
         return;
     Entry *e = find(c);
     if (!e || !e->cleaning)
@@ -717,7 +719,7 @@ void PoolPrivate::cleaned(Connection *c, const ErrorInfo *error)
         e->watchdog.stop();
     if (!error)
         return;
-    if (!closing)
+    if (!isClosing())
         ++counters.resetFailures;
     qCWarning(lcPool).noquote() << "cleaning up a released connection failed, closing it:" << error->message;
     switch (e->state) {
@@ -739,7 +741,7 @@ void PoolPrivate::cleaned(Connection *c, const ErrorInfo *error)
 
 void PoolPrivate::connectionClosed(Connection *c)
 {
-    if (destroying)
+    if (isDestroying())
         return;
     Entry *e = find(c);
     if (!e || e->state != State::Free || !c->isClosed())
@@ -750,7 +752,7 @@ void PoolPrivate::connectionClosed(Connection *c)
     dispatch();
 }
 
-// --- closing ---------------------------------------------------------------------------------
+// --- closing -----------------------------------------------------------------------------------
 
 void PoolPrivate::retire(Entry &e, std::function<void()> closed)
 {
@@ -765,9 +767,8 @@ void PoolPrivate::retire(Entry &e, std::function<void()> closed)
     }
     e.state = State::Closing;
     changed();
-    // No context object: on Qt 6.4 a continuation whose context died meanwhile asserts.
-    c->ensureClosed().then([pool = QPointer<Pool>(q), this, c, closed = std::move(closed)] {
-        if (!pool || destroying)
+    thenGuarded(c->ensureClosed(), q, [this, c, closed = std::move(closed)](Pool *) {
+        if (isDestroying())
             return;
         remove(c);
         if (closed)
@@ -796,13 +797,8 @@ void PoolPrivate::remove(Connection *c)
 
 void PoolPrivate::changed()
 {
-    if (notifyScheduled || destroying)
-        return;
-    notifyScheduled = true;
-    later([this] {
-        notifyScheduled = false;
-        emitChanges();
-    });
+    if (!isDestroying())
+        notifyCall.schedule();
 }
 
 void PoolPrivate::emitChanges()
@@ -816,11 +812,11 @@ void PoolPrivate::emitChanges()
         Q_EMIT q->freeSizeChanged(emittedFree = f);
     if (w != emittedWaiters)
         Q_EMIT q->waiterCountChanged(emittedWaiters = w);
-    if (closing && !emittedClosed) {
+    if (isClosing() && !emittedClosed) {
         emittedClosed = true;
         Q_EMIT q->closedChanged();
     }
-    if (closing && size() == 0) {
+    if (isClosing() && size() == 0) {
         const auto done = std::exchange(closedWaiters, {});
         for (const auto &p : done)
             p->finish();
@@ -844,13 +840,13 @@ Pool::Pool(const PoolOptions &options, QObject *parent)
 
 Pool::~Pool()
 {
-    d->destroying = true;
+    d->lifecycle = PoolPrivate::Lifecycle::Destroying;
     const ErrorInfo error = ErrorInfo::interface(QStringLiteral("The pool was destroyed"));
     for (const Waiter &w : d->waiters.takeAll()) {
         WaiterQueue::forget(w);
         failPromise(*w.promise, error);
     }
-    // Now, while the callbacks that still come from them can see `destroying`.
+    // Now, while the callbacks that still come from them see the pool is destroying.
     for (const auto &e : std::exchange(d->entries, {})) {
         QObject::disconnect(e->connection, nullptr, this, nullptr);
         delete e->connection;
@@ -865,22 +861,14 @@ QFuture<Pool *> Pool::create(const PoolOptions &options, QObject *parent)
         return failedFuture<Pool *>(*error);
     auto promise = startedPromise<Pool *>();
     auto *pool = new Pool(options, parent);
-    auto done = [promise, pool = QPointer<Pool>(pool)](const ErrorInfo *error) {
-        if (error) {
-            if (pool) {
-                // The connections that did open still say goodbye with COM_QUIT.
-                pool->close();
-                pool->waitClosed().then([pool] {
-                    if (pool)
-                        pool->deleteLater();
-                });
-            }
-            failPromise(*promise, *error);
-            return;
+    QPointer<Pool> guard(pool);
+    auto done = completing(promise, [guard] { return guard.data(); }, [guard](const ErrorInfo &) {
+        if (guard) {
+            // The connections that did open still say goodbye with COM_QUIT.
+            guard->close();
+            thenGuarded(guard->waitClosed(), guard.data(), [](Pool *closed) { closed->deleteLater(); });
         }
-        promise->addResult(pool.data());
-        promise->finish();
-    };
+    });
     PoolPrivate *pd = PoolPrivate::get(pool);
     if (pd->initialPending == 0)
         pd->later([done] { done(nullptr); });
@@ -893,7 +881,7 @@ QFuture<PooledConnection> Pool::acquire()
 {
     if (d->optionsError)
         return failedFuture<PooledConnection>(*d->optionsError);
-    if (d->closing)
+    if (d->isClosing())
         return failedFuture<PooledConnection>(d->closedError());
     QFuture<PooledConnection> future = d->waiters.add();
     d->fillToMinimum();
@@ -933,9 +921,9 @@ QFuture<void> Pool::clear()
 
 void Pool::close()
 {
-    if (d->closing)
+    if (d->isClosing())
         return;
-    d->closing = true;
+    d->lifecycle = PoolPrivate::Lifecycle::Closing;
     qCDebug(lcPool) << "closing; size" << d->size();
     for (const Waiter &w : d->waiters.takeAll())
         d->fail(w, d->closedError());
@@ -973,7 +961,7 @@ void Pool::terminate()
 
 QFuture<void> Pool::waitClosed()
 {
-    if (!d->closing)
+    if (!d->isClosing())
         return failedFuture<void>(ErrorInfo::interface(QStringLiteral("Pool::waitClosed() before close()")));
     auto promise = startedPromise<void>();
     d->closedWaiters.append(promise);
@@ -986,7 +974,7 @@ int Pool::maxSize() const { return d->options.maxSize; }
 int Pool::size() const { return d->size(); }
 int Pool::freeSize() const { return d->count(PoolPrivate::State::Free); }
 int Pool::waiterCount() const { return d->waiters.size(); }
-bool Pool::isClosed() const { return d->closing; }
+bool Pool::isClosed() const { return d->isClosing(); }
 const PoolOptions &Pool::options() const { return d->options; }
 PoolCounters Pool::counters() const { return d->counters; }
 

@@ -4,6 +4,7 @@
 #include <AsyncMySql/Pool.h>
 
 #include "errors_p.h"
+#include "queuedcall_p.h"
 
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QElapsedTimer>
@@ -35,11 +36,16 @@ public:
     PooledConnectionPrivate(Pool *p, Connection *c, quint64 l) : pool(p), connection(c), lease(l) { }
     ~PooledConnectionPrivate();
 
+    /*! Where the lease is. Stored: the only copy is the one in the acquire() future's result
+        store (it goes back with the future); Held: copies taken out of it hold it (it goes back
+        with the last of them); Ended: given back or taken over, for good. */
+    enum class Phase { Stored, Held, Ended };
+
     //! A copy that holds the lease appeared.
     void hold() noexcept
     {
         ++holders;
-        taken = true;
+        phase = Phase::Held;
     }
     //! One went; the last one gives the connection back.
     void drop()
@@ -52,7 +58,7 @@ public:
     void end(bool giveBack);
     //! The stored copy in a future's result store: it must not count as a holder.
     static void disown(const PooledConnection &stored);
-    bool isNull() const noexcept { return ended || !connection; }
+    bool isNull() const noexcept { return phase == Phase::Ended || !connection; }
     //! The closed Connection that calls through a null handle reach (made on first use).
     Connection *standIn();
 
@@ -60,8 +66,7 @@ public:
     QPointer<Connection> connection;
     quint64 lease; // tells this lease from a later one of the same connection; 0: a null handle
     int holders = 0;
-    bool taken = false; // a copy was taken out of the future (the lease is theirs now)
-    bool ended = false;
+    Phase phase = Phase::Stored;
     bool warned = false; // about a call through the null handle
     std::unique_ptr<Connection> standInConnection;
 };
@@ -140,10 +145,11 @@ public:
         quint64 lease = 0;      // the PooledConnection it is lent to
         QTimer watchdog;        // bounds a check or a cleanup
         /*! The rollback or reset after a release is in flight. The connection is free (or lent
-            again) meanwhile: the next user's commands are written behind it, pipelined. */
+            again) meanwhile: the next user's commands are written behind it, pipelined. Not a
+            State: it runs alongside Free, Lent or Checking. */
         bool cleaning = false;
         std::weak_ptr<PendingCommand> cleanup; // its last command
-        bool initial = false;   // one of the minSize connections create() waits for
+        bool initial = false;   // one of the minSize connections create() waits for (an Opening detail, cleared once opened)
     };
     using State = Entry::State;
 
@@ -202,6 +208,14 @@ public:
     void changed();
     void emitChanges();
 
+    //! Open until close(); destroying it closes it too (nothing new is queued from then on).
+    enum class Lifecycle { Open, Closing, Destroying };
+    //! dispatch() guards against re-entrance: a nested call asks the running loop for one more round.
+    enum class Dispatch { Idle, Running, RunAgain };
+
+    bool isClosing() const { return lifecycle != Lifecycle::Open; }
+    bool isDestroying() const { return lifecycle == Lifecycle::Destroying; }
+
     Pool *q;
     PoolOptions options;
     ConnectOptions connectOptions; // options.connection, echo included
@@ -210,11 +224,9 @@ public:
     std::vector<std::unique_ptr<Entry>> entries;
     WaiterQueue waiters;
     quint64 lastLease = 0;
-    bool closing = false;
-    bool destroying = false;
-    bool dispatching = false;
-    bool dispatchAgain = false;
-    bool notifyScheduled = false;
+    Lifecycle lifecycle = Lifecycle::Open;
+    Dispatch dispatchState = Dispatch::Idle;
+    QueuedCall notifyCall; // emitChanges(), once for a burst of changes
 
     int initialPending = 0;
     std::optional<ErrorInfo> initialError;
@@ -225,7 +237,7 @@ public:
     int emittedSize = 0;
     int emittedFree = 0;
     int emittedWaiters = 0;
-    bool emittedClosed = false;
+    bool emittedClosed = false; // a reported value like the others, not a phase: closedChanged went out
 };
 
 } // namespace AsyncMySql

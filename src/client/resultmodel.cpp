@@ -2,8 +2,10 @@
 #include <AsyncMySql/Cursor.h>
 #include <AsyncMySql/ResultModel.h>
 
+#include "async_p.h"
 #include "errors_p.h"
 #include "logging_p.h"
+#include "queuedcall_p.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -92,24 +94,40 @@ public:
     //! One run of the query: the borrowed connection, its cursor and the step in flight.
     struct Job
     {
+        //! The steps of a run, in order; Idle and Fetching alternate until AtEnd.
+        enum class Phase {
+            Acquiring, // waiting for a connection from the pool
+            Executing, // execute() is in flight: the columns are not known yet
+            Idle,      // the columns are known; more rows wait until the view asks
+            Fetching,  // a batch is in flight
+            AtEnd,     // every row is in (or the statement had no result set)
+        };
+
         ~Job() { finish(); }
         //! Closes the cursor (a streaming one reads what is left), then gives the connection back.
         void finish();
+        //! Rows may still come: what canFetchMore() reports.
+        bool hasMore() const { return phase == Phase::Idle || phase == Phase::Fetching; }
 
         PooledConnection lease;
         QPointer<Cursor> cursor;
         QFuture<void> pending;   // the acquire, execute or fetch this run waits for
-        bool described = false;  // execute() is done: the columns are known
-        bool fetching = false;   // a batch is in flight
-        bool moreWanted = false; // fetchMore() was called and not served yet
-        bool atEnd = false;      // every row is in
+        Phase phase = Phase::Acquiring;
+        /* Not a phase but a request: fetchMore() was called and not served yet. A view asks
+           while a batch is in flight as well as between batches, so it is orthogonal to
+           Idle/Fetching; the next batch starts when both hold (Idle and wanted). */
+        bool moreWanted = false;
     };
+    using Phase = Job::Phase;
     using JobPtr = std::shared_ptr<Job>;
 
-    explicit ResultModelPrivate(ResultModel *qq) : q(qq) { }
+    explicit ResultModelPrivate(ResultModel *qq)
+        : q(qq), startCall(qq, [this] { start(); }), pumpCall(qq, [this] { pump(); })
+    {
+    }
 
     //! The model's private part if \a job is still the run it waits for, else nullptr.
-    static ResultModelPrivate *current(const QPointer<ResultModel> &model, const JobPtr &job)
+    static ResultModelPrivate *current(ResultModel *model, const JobPtr &job)
     {
         return model && model->d->job == job ? model->d.get() : nullptr;
     }
@@ -129,7 +147,6 @@ public:
     void described(const JobPtr &job);
     void fetch(const JobPtr &job);
     void received(const JobPtr &job, const QList<Row> &batch, int asked);
-    void schedulePump();
     void pump();
     void fail(const Error &error);
     //! Forgets the running job; its connection goes back once its step in flight is over.
@@ -153,8 +170,10 @@ public:
     QHash<int, QByteArray> roles;
     QList<Row> rows;
     JobPtr job;
-    bool startScheduled = false;
-    bool pumpScheduled = false;
+    // Queued, and one call for many requests: start() after a burst of property changes,
+    // pump() after fetchMore() (never inside the view's own call).
+    QueuedCall startCall;
+    QueuedCall pumpCall;
 };
 
 void ResultModelPrivate::Job::finish()
@@ -183,13 +202,11 @@ void ResultModelPrivate::restart()
     }
     setStatus(Status::Loading);
     // Queued: setting query and arguments together (as QML does at creation) runs one query.
-    if (!std::exchange(startScheduled, true))
-        QMetaObject::invokeMethod(q, [this] { start(); }, Qt::QueuedConnection);
+    startCall.schedule();
 }
 
 void ResultModelPrivate::start()
 {
-    startScheduled = false;
     if (job || status != Status::Loading || !pool || query.isEmpty())
         return;
     qCDebug(lcModel).noquote() << "loading" << query;
@@ -197,11 +214,10 @@ void ResultModelPrivate::start()
     job = run;
     QFuture<PooledConnection> acquired = pool->acquire();
     run->pending = QFuture<void>(acquired);
-    // No context object: on Qt 6.4 a continuation whose context is destroyed first asserts.
-    // The guard and the job check below make a late answer harmless instead.
+    // The guard and the job check make a late answer (the model gone, or on to a new run) harmless.
     QPointer<ResultModel> model(q);
-    acquired.then([model, run, args = arguments](PooledConnection connection) {
-        if (ResultModelPrivate *d = current(model, run)) {
+    thenGuarded(acquired, q, [run, args = arguments](ResultModel *m, PooledConnection connection) {
+        if (ResultModelPrivate *d = current(m, run)) {
             run->lease = connection;
             d->execute(run, args);
         }
@@ -220,20 +236,21 @@ void ResultModelPrivate::execute(const JobPtr &run, const QVariant &args)
             ? cursor->execute(query, args.toMap())
             : cursor->execute(query, args.toList());
     run->pending = QFuture<void>(executed);
+    run->phase = Phase::Executing;
     QPointer<ResultModel> model(q);
-    executed.then([model, run](qint64) {
-        if (ResultModelPrivate *d = current(model, run))
+    thenGuarded(executed, q, [run](ResultModel *m, qint64) {
+        if (ResultModelPrivate *d = current(m, run))
             d->described(run);
     }).onFailed([model, run](const Error &error) { failed(model, run, error); });
 }
 
 void ResultModelPrivate::described(const JobPtr &run)
 {
-    run->described = true;
+    run->phase = Phase::Idle;
     setColumns(run->cursor ? run->cursor->description() : QList<Column>());
     if (columns.isEmpty()) {
         // A statement without a result set (UPDATE, SET ...): nothing to fetch.
-        run->atEnd = true;
+        run->phase = Phase::AtEnd;
         run->finish();
         setStatus(Status::Ready);
         return;
@@ -248,50 +265,42 @@ void ResultModelPrivate::fetch(const JobPtr &run)
         fail(InterfaceError(0, QStringLiteral("08003"), QStringLiteral("The cursor is gone")));
         return;
     }
-    run->fetching = true;
+    run->phase = Phase::Fetching;
     run->moreWanted = false;
     const int asked = batchSize;
     QFuture<QList<Row>> batch = run->cursor->fetchMany(asked);
     run->pending = QFuture<void>(batch);
     QPointer<ResultModel> model(q);
-    batch.then([model, run, asked](const QList<Row> &rows) {
-        if (ResultModelPrivate *d = current(model, run))
+    thenGuarded(batch, q, [run, asked](ResultModel *m, const QList<Row> &rows) {
+        if (ResultModelPrivate *d = current(m, run))
             d->received(run, rows, asked);
     }).onFailed([model, run](const Error &error) { failed(model, run, error); });
 }
 
 void ResultModelPrivate::received(const JobPtr &run, const QList<Row> &batch, int asked)
 {
-    run->fetching = false;
     // A short batch is the end for both kinds of cursor; rowCount() is no guide, as a
     // streaming cursor only knows it at the end. Known before the rows go in, so that
     // canFetchMore() is right for whoever reacts to rowsInserted.
-    run->atEnd = batch.size() < asked;
+    run->phase = batch.size() < asked ? Phase::AtEnd : Phase::Idle;
     if (!batch.isEmpty()) {
         q->beginInsertRows(QModelIndex(), int(rows.size()), int(rows.size() + batch.size() - 1));
         rows.append(batch);
         q->endInsertRows();
         Q_EMIT q->rowCountChanged();
     }
-    if (run->atEnd) {
+    if (run->phase == Phase::AtEnd) {
         run->finish();
         qCDebug(lcModel) << "all" << rows.size() << "rows in";
     }
     setStatus(Status::Ready);
-    if (run->moreWanted && !run->atEnd)
-        schedulePump();
-}
-
-void ResultModelPrivate::schedulePump()
-{
-    if (!std::exchange(pumpScheduled, true))
-        QMetaObject::invokeMethod(q, [this] { pump(); }, Qt::QueuedConnection);
+    if (run->moreWanted && run->phase == Phase::Idle)
+        pumpCall.schedule();
 }
 
 void ResultModelPrivate::pump()
 {
-    pumpScheduled = false;
-    if (job && job->described && job->moreWanted && !job->fetching && !job->atEnd)
+    if (job && job->phase == Phase::Idle && job->moreWanted)
         fetch(job);
 }
 
@@ -507,7 +516,7 @@ QHash<int, QByteArray> ResultModel::roleNames() const
 
 bool ResultModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && d->job && d->job->described && !d->job->atEnd;
+    return !parent.isValid() && d->job && d->job->hasMore();
 }
 
 void ResultModel::fetchMore(const QModelIndex &parent)
@@ -518,7 +527,7 @@ void ResultModel::fetchMore(const QModelIndex &parent)
     // Never inside the caller: a view asks while it handles rowsInserted, and a buffered
     // cursor's batch is ready at once.
     d->job->moreWanted = true;
-    d->schedulePump();
+    d->pumpCall.schedule();
 }
 
 void ResultModel::reload()

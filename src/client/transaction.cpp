@@ -43,19 +43,15 @@ QFuture<void> TransactionPrivate::end(const std::shared_ptr<TransactionPrivate> 
     self->state = State::Ending;
     auto promise = startedPromise<void>();
     self->session()->runQuery(commit ? QStringLiteral("COMMIT") : QStringLiteral("ROLLBACK"),
-                              [self, promise](const ErrorInfo *error, const QList<ResultSet> &) {
-        if (error) {
-            // Still the session's (it did not end): rolled back when its last handle goes.
-            if (self->state == State::Ending)
-                self->state = State::Active;
-            failPromise(*promise, *error);
-            return;
-        }
+                              completing(promise, [self] {
         self->state = State::Ended;
         if (ConnectionPrivate *cd = self->session())
             cd->transaction = nullptr;
-        promise->finish();
-    });
+    }, [self](const ErrorInfo &) {
+        // Still the session's (it did not end): rolled back when its last handle goes.
+        if (self->state == State::Ending)
+            self->state = State::Active;
+    }));
     return promise->future();
 }
 
