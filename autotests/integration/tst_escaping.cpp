@@ -762,7 +762,9 @@ private Q_SLOTS:
         if (odd.isEmpty())
             QSKIP("ICU and the server read every character of this set alike");
 
-        const QStringList tails = {u"'"_s, u"\\"_s, u"\\'"_s, u"' OR '1'='1"_s, u"'-- "_s};
+        // A quote right after the character (the injection), and a backslash (an escape it must not
+        // take along).
+        const QStringList tails = {u"' OR '1'='1"_s, u"\\'"_s};
         QVariantList values;
         for (char32_t x : odd) {
             for (const QString &tail : tails)
