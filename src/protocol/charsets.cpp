@@ -200,6 +200,12 @@ bool applyFixes(QStringView text, std::span<const CharMapping> fixes, bool toSer
         for (const CharMapping &m : fixes) {
             if (toServer ? m.icu == c : m.server == c && (m.server >= 0x80 || m.icu < 0x80))
                 return toServer ? m.server : m.icu;
+            // ICU's character whose bytes the server reads as an ASCII one (sjis U+FF3C, 0x815F:
+            // the backslash) is not in the server's set: '?', as the server converts it. Its
+            // bytes would read back as that ASCII character, so the text of escape() or
+            // mogrify() would hold a backslash nobody escaped.
+            if (!toServer && m.icu == c && m.server < 0x80 && m.icu >= 0x80)
+                return u'?';
         }
         return c;
     };
@@ -212,6 +218,81 @@ bool applyFixes(QStringView text, std::span<const CharMapping> fixes, bool toSer
     for (; i < out.size(); ++i)
         out[i] = QChar(replacement(out[i].unicode()));
     return true;
+}
+
+// --- how the server's lexer splits gbk, big5, sjis and cp932 -------------------------------------
+
+struct ByteRange
+{
+    quint8 first = 1, last = 0; // empty
+    constexpr bool contains(quint8 b) const { return b >= first && b <= last; }
+};
+
+/*! The bytes the server's lexer reads as the first and the second byte of one character in a
+    set where a character can end in 0x5C (MariaDB's charlen(): byte ranges, assigned or not),
+    and the bytes >= 0x80 that are a character on their own. Characters are escaped before
+    they are encoded (values.cpp), which is safe only where the server splits the bytes into
+    the characters ICU wrote: ICU's Big5 has 5,800 user-defined characters with lead bytes
+    the server does not know (0x81-0xA0, 0xFA-0xFE), so that their second byte 0x5C would be
+    an escape and X + "'" would end the string. */
+struct LexerBytes
+{
+    const char *charset;
+    ByteRange leads[2], trails[2], singles;
+
+    constexpr bool isLead(quint8 b) const { return leads[0].contains(b) || leads[1].contains(b); }
+    constexpr bool isTrail(quint8 b) const { return trails[0].contains(b) || trails[1].contains(b); }
+};
+
+constexpr LexerBytes Lexers[] = {
+    {"gbk", {{0x81, 0xFE}, {}}, {{0x40, 0x7E}, {0x80, 0xFE}}, {}},
+    {"big5", {{0xA1, 0xF9}, {}}, {{0x40, 0x7E}, {0xA1, 0xFE}}, {}},
+    {"sjis", {{0x81, 0x9F}, {0xE0, 0xFC}}, {{0x40, 0x7E}, {0x80, 0xFC}}, {0xA1, 0xDF}},
+    {"cp932", {{0x81, 0x9F}, {0xE0, 0xFC}}, {{0x40, 0x7E}, {0x80, 0xFC}}, {0xA1, 0xDF}},
+};
+
+const LexerBytes *lexerBytesFor(const Charset &cs)
+{
+    if (!cs.backslashInMultibyte)
+        return nullptr;
+    const auto it = std::find_if(std::begin(Lexers), std::end(Lexers),
+                                 [&](const LexerBytes &l) { return qstrcmp(l.charset, cs.name) == 0; });
+    Q_ASSERT(it != std::end(Lexers));
+    return it != std::end(Lexers) ? &*it : nullptr;
+}
+
+/*! True when the server reads \a bytes, ICU's for \a text, as text.size() code points' worth
+    of characters with every byte >= 0x80 in a pair it knows or a single character of the set:
+    then it splits them where ICU did (a split character would leave a stray byte, and a count
+    that is off a joined one). False sends the text through the per-character check. */
+bool splitsLikeIcu(QByteArrayView bytes, QStringView text, const LexerBytes &lexer)
+{
+    qsizetype characters = 0;
+    for (qsizetype i = 0; i < bytes.size(); ++characters) {
+        const quint8 b = quint8(bytes[i]);
+        if (b < 0x80 || lexer.singles.contains(b))
+            i += 1;
+        else if (lexer.isLead(b) && i + 1 < bytes.size() && lexer.isTrail(quint8(bytes[i + 1])))
+            i += 2;
+        else
+            return false;
+    }
+    qsizetype codePoints = text.size();
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text[i].isHighSurrogate() && text[i + 1].isLowSurrogate())
+            --codePoints;
+    }
+    return characters == codePoints;
+}
+
+/*! Whether the server reads \a one, ICU's bytes for one character, as one character: two
+    bytes a lead and a trail, one byte anything but a lead (which would take the next byte,
+    an escaping backslash or the closing quote, along). */
+bool oneCharacterForServer(QByteArrayView one, const LexerBytes &lexer)
+{
+    if (one.size() == 1)
+        return !lexer.isLead(quint8(one[0]));
+    return one.size() == 2 && lexer.isLead(quint8(one[0])) && lexer.isTrail(quint8(one[1]));
 }
 
 QString decodeMultiByte(QByteArrayView bytes, const Charset &cs)
@@ -239,19 +320,25 @@ QByteArray encodeMultiByte(QStringView text, const Charset &cs)
     if (!cs.charFixes.empty() && applyFixes(text, cs.charFixes, false, fixed))
         text = fixed;
     QByteArray out = encoder->encode(text);
-    if (!encoder->hasError())
+    const LexerBytes *lexer = lexerBytesFor(cs);
+    const bool failed = encoder->hasError();
+    if (!failed && (!lexer || splitsLikeIcu(out, text, *lexer)))
         return out;
     // ICU wrote its own substitution bytes (0x1A, 0xFCFC, ...) for characters the set does not
-    // have: do it again one character at a time and write '?' for those, as the server would.
-    // (A new converter after each error: see decodeMultiByte.)
+    // have, or bytes the server splits otherwise: do it again one character at a time and
+    // write '?' for those, as the server would. (A new converter after each error: see
+    // decodeMultiByte.)
     auto renew = [&] { encoder.emplace(cs.codec, QStringConverter::Flag::Stateless); };
-    renew();
+    if (failed)
+        renew();
     out.clear();
     for (qsizetype i = 0; i < text.size();) {
         const qsizetype n = text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate() ? 2 : 1;
         const QByteArray one = encoder->encode(text.sliced(i, n));
         if (encoder->hasError()) {
             renew();
+            out.append('?');
+        } else if (lexer && !one.isEmpty() && !oneCharacterForServer(one, *lexer)) {
             out.append('?');
         } else {
             out.append(one);
