@@ -197,8 +197,8 @@ public:
     //! Ready with nothing queued: the connection may change hands.
     bool isIdle() const { return m_phase == Phase::Ready && m_commands.empty(); }
 
-    /*! Whether a KILL QUERY for \a command is safe: the server runs it (the front, written),
-        nothing is written behind it, and no other KILL is on its way. */
+    /*! Whether a KILL QUERY for \a command is safe: it is the front command (the one the
+        server runs once written), nothing is written behind it, and no other KILL is on its way. */
     bool mayInterrupt(const Command &command) const;
     //! The engine sent a KILL QUERY for the front command: writes are held (Interrupt::KillInFlight).
     void interruptStarted();
