@@ -50,7 +50,7 @@ public:
     }
 
     //! True while reading from the socket should wait for the cursor.
-    bool isFull() const { return !m_draining && m_buffered >= HighWater; }
+    bool isFull() const override { return !m_draining && m_buffered >= HighWater; }
     //! Rows from now on are dropped as they come: nobody will take them (cursor closed, or
     //! another command must get through).
     void drain() { m_draining = true; }

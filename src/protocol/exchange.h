@@ -83,6 +83,9 @@ public:
     virtual void rowReceived(Row &&row) = 0;
     //! End of one result; \a meta is null for a statement without a result set.
     virtual void resultFinished(const ResultMetaPtr &meta, const OkPacket &ok) = 0;
+    /*! True while the sink holds as much as it may (a streaming cursor's rows not taken yet):
+        the session stops reading until it has room again. Asked only of Session::Command::stream. */
+    virtual bool isFull() const { return false; }
 };
 
 /*! COM_QUERY and its text result sets, one after another while MORE_RESULTS_EXISTS is set. */
