@@ -245,15 +245,15 @@ private:
     bool handleConnectPacket(const Packet &packet);
     void onAuthenticated();
     void finishFront(Exchange::Status status);
-    void setupFinished(const Failure *failure);
+    void becomeReady();
     void unsolicited(const Packet &packet);
     void fail(const Failure &failure);
     bool isOpen() const;
     void write(Command &command);
     void writePending();
     bool mayWriteNow() const;
-    quint8 writePackets(QByteArrayView packets, quint8 compressedSeq);
-    void writeReplyPackets(QByteArrayView packets);
+    quint8 writePackets(const QByteArray &packets, quint8 compressedSeq);
+    void writeReplyPackets(const QByteArray &packets);
     void expectReplyOf(const Command &command);
     void updateFromOk(const OkPacket &ok);
     void releaseWrites();
@@ -266,6 +266,7 @@ private:
     Upload m_upload = Upload::None;
     bool m_readPaused = false;
     quint64 m_generation = 0; //!< counts start() and close(): a Listener call may have ended the session
+    int m_zstdLevel = 3;
     Clock::time_point m_deadline;
     bool m_hasDeadline = false;
 

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: MIT
+#include "session.h"
+
+#include "constants.h"
+
+namespace AsyncMySql::Protocol {
+
+namespace {
+
+//! The setup statements' results: nobody reads them.
+class DiscardSink final : public ResultSink
+{
+public:
+    void resultStarted(const ResultMetaPtr &) override { }
+    void rowReceived(Row &&) override { }
+    void resultFinished(const ResultMetaPtr &, const OkPacket &) override { }
+};
+
+DiscardSink discardSink; // stateless: one for every session
+
+Failure clientFailure(Error::Type type, quint16 code, const char *sqlState, const QString &message)
+{
+    return Failure{false, true, type, code, QByteArray(sqlState), message};
+}
+
+Failure protocolFailure(quint16 code, const QString &why)
+{
+    return clientFailure(Error::Type::Internal, code, "HY000", QStringLiteral("Protocol error: %1").arg(why));
+}
+
+} // namespace
+
+//! A setup statement (sql_mode, init_command, autocommit): the session's own command.
+struct Session::SetupCommand final : Command
+{
+    SetupCommand(const QByteArray &sql, const QueryExchange::Settings &settings)
+    {
+        quint8 replySeq = 1;
+        packet = commandPacket(quint8(Protocol::Command::Query), sql, &replySeq);
+        auto ex = std::make_unique<QueryExchange>(settings, &discardSink);
+        ex->setNextSequenceId(replySeq);
+        query = ex.get();
+        exchange = std::move(ex);
+    }
+};
+
+Session::Session(Listener *listener) : m_listener(listener) { }
+
+Session::~Session() = default;
+
+// --- lifecycle --------------------------------------------------------------------------------
+
+void Session::start(Settings settings, Clock::time_point now)
+{
+    Q_ASSERT(m_commands.empty());
+    ++m_generation;
+    m_zstdLevel = settings.connect.zstdLevel;
+    m_connect = std::make_unique<ConnectExchange>(std::move(settings.connect));
+    settings.connect = {};
+    m_settings = std::move(settings);
+    m_phase = Phase::Greeting;
+    m_interrupt = Interrupt::None;
+    m_killTarget = nullptr;
+    m_upload = Upload::None;
+    m_readPaused = false;
+    m_setupPending = 0;
+    m_reader.reset();
+    m_reader.setMaxPayload(m_settings.maxPayload);
+    m_compressor.reset();
+    m_decompressor.reset();
+    m_compression = CompressionAlgorithm::None;
+    m_output.clear();
+    m_status = 0;
+    m_uncommittedChanges = false;
+    m_hasDeadline = m_settings.connectTimeout.count() > 0;
+    if (m_hasDeadline)
+        m_deadline = now + m_settings.connectTimeout;
+}
+
+bool Session::isOpen() const { return m_phase != Phase::Closed && m_phase != Phase::Lost; }
+
+bool Session::isConnecting() const
+{
+    switch (m_phase) {
+    case Phase::Greeting:
+    case Phase::TlsHandshake:
+    case Phase::Authenticating:
+    case Phase::SettingUp:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void Session::tlsEstablished()
+{
+    if (!m_connect || m_phase != Phase::TlsHandshake)
+        return;
+    m_phase = Phase::Authenticating;
+    QByteArray out;
+    const Exchange::Status s = m_connect->tlsEstablished(out);
+    m_output.append(out); // authentication is never compressed
+    if (s == Exchange::Status::Failed)
+        fail(m_connect->failure());
+}
+
+std::optional<Session::Clock::time_point> Session::deadline() const
+{
+    if (!m_hasDeadline || !isConnecting())
+        return std::nullopt;
+    return m_deadline;
+}
+
+void Session::tick(Clock::time_point now)
+{
+    if (!m_hasDeadline || !isConnecting() || now < m_deadline)
+        return;
+    fail(clientFailure(Error::Type::Operational, ClientError::ConnHostError, "08001",
+                       QStringLiteral("Can't connect to MySQL server on '%1' (timed out after %2 ms)")
+                               .arg(m_settings.peerName).arg(m_settings.connectTimeout.count())));
+}
+
+std::optional<Failure> Session::transportFailure(int code, const QString &message) const
+{
+    const auto failure = [code](const char *sqlState, const QString &text) {
+        return clientFailure(Error::Type::Operational, quint16(code), sqlState, text);
+    };
+    switch (m_phase) {
+    case Phase::Closed:
+    case Phase::Lost:
+    case Phase::Quitting: // the server closes after COM_QUIT, as it should
+        return std::nullopt;
+    case Phase::SettingUp:
+        return failure("08S01", QStringLiteral("Lost connection to MySQL server while setting up the session (%1)").arg(message));
+    case Phase::Greeting:
+    case Phase::TlsHandshake:
+    case Phase::Authenticating:
+        if (code == ClientError::SslConnectionError)
+            return failure("08001", QStringLiteral("TLS handshake with '%1' failed: %2").arg(m_settings.peerName, message));
+        if (code == ClientError::ServerLost)
+            return failure("08S01", QStringLiteral("Lost connection to MySQL server during the handshake (%1)").arg(message));
+        return failure("08001", QStringLiteral("Can't connect to MySQL server on '%1' (%2)").arg(m_settings.peerName, message));
+    case Phase::Ready:
+        break;
+    }
+    return failure("08S01", QStringLiteral("Lost connection to MySQL server (%1)").arg(message));
+}
+
+std::deque<Session::CommandPtr> Session::close(bool failed)
+{
+    ++m_generation;
+    // Lost tells a later user of the connection that the server went away, not that it was closed.
+    m_phase = m_phase == Phase::Lost || (failed && m_phase == Phase::Ready) ? Phase::Lost : Phase::Closed;
+    m_connect.reset();
+    m_reader.reset();
+    m_compressor.reset();
+    m_decompressor.reset();
+    m_setupPending = 0;
+    m_interrupt = Interrupt::None;
+    m_killTarget = nullptr;
+    m_upload = Upload::None;
+    m_readPaused = false;
+    m_output.clear();
+    m_hasDeadline = false;
+    return std::exchange(m_commands, {});
+}
+
+void Session::fail(const Failure &failure)
+{
+    const quint64 generation = m_generation;
+    if (m_listener)
+        m_listener->failed(failure);
+    if (generation == m_generation)
+        close(true);
+}
+
+void Session::quit(const CommandPtr &quit)
+{
+    submit(quit);
+    if (m_phase == Phase::Ready)
+        m_phase = Phase::Quitting;
+}
+
+bool Session::sayGoodbye()
+{
+    if (m_phase != Phase::Ready || m_upload != Upload::None)
+        return false;
+    // With LOCAL INFILE allowed, a command whose reply is still coming may turn into a file
+    // request, and the server would take COM_QUIT for the file's content.
+    if (m_settings.localInfile && std::any_of(m_commands.begin(), m_commands.end(), [](const CommandPtr &c) { return c->written; }))
+        return false;
+    // Behind commands that are queued but not written yet nothing is lost: they fail anyway.
+    writePackets(commandPacket(quint8(Protocol::Command::Quit)), 0);
+    return true;
+}
+
+// --- input ------------------------------------------------------------------------------------
+
+char *Session::reserveInput(qsizetype bytes)
+{
+    return m_decompressor ? m_decompressor->reserveInput(bytes) : m_reader.reserveInput(bytes);
+}
+
+void Session::commitInput(qsizetype written)
+{
+    if (m_decompressor)
+        m_decompressor->commitInput(written);
+    else
+        m_reader.commitInput(written);
+}
+
+void Session::feed(const QByteArray &bytes)
+{
+    if (m_decompressor)
+        m_decompressor->feed(bytes);
+    else
+        m_reader.feed(bytes);
+}
+
+bool Session::frontIsFull() const
+{
+    return !m_commands.empty() && m_commands.front()->stream && m_commands.front()->stream->isFull();
+}
+
+bool Session::process()
+{
+    if (!isOpen() || m_readPaused)
+        return false;
+    const quint64 generation = m_generation;
+    Packet packet;
+    for (;;) {
+        if (frontIsFull()) {
+            // Back-pressure: what was read waits in the reader, the socket buffers a little
+            // more, and then TCP makes the server wait.
+            m_readPaused = true;
+            if (m_listener)
+                m_listener->setReadPaused(true);
+            return false;
+        }
+        const PacketReader::Status st = m_reader.next(packet);
+        if (st == PacketReader::Status::NeedMore) {
+            packet = Packet(); // the reader's buffer is ours alone again: it can be reused
+            if (m_decompressor) {
+                // One compressed packet at a time: which sequence id it must carry depends on the
+                // command whose reply is read, known only once the previous reply is complete.
+                QByteArray inner;
+                const FrameDecompressor::Status ds = m_decompressor->next(inner);
+                if (ds == FrameDecompressor::Status::Malformed) {
+                    fail(protocolFailure(m_decompressor->errorCode(), m_decompressor->errorString()));
+                    return false;
+                }
+                if (ds == FrameDecompressor::Status::Ready) {
+                    m_reader.feed(inner);
+                    continue;
+                }
+            }
+            return true;
+        }
+        if (st == PacketReader::Status::Malformed) {
+            fail(protocolFailure(ClientError::MalformedPacket, m_reader.errorString()));
+            return false;
+        }
+        handlePacket(packet);
+        if (generation != m_generation || !isOpen())
+            return false;
+    }
+}
+
+bool Session::handlePacket(const Packet &packet)
+{
+    if (m_connect)
+        return handleConnectPacket(packet);
+    if (m_commands.empty() || !m_commands.front()->written) {
+        unsolicited(packet);
+        return false;
+    }
+    // A copy: the listener may close the session, and the command must outlive the call.
+    const CommandPtr cmd = m_commands.front();
+    QByteArray out;
+    const Exchange::Status s = cmd->exchange->handle(packet, out);
+    if (!out.isEmpty())
+        writeReplyPackets(out);
+    if (s != Exchange::Status::Continue) {
+        finishFront(s);
+        return true;
+    }
+    if (cmd->query) {
+        if (const auto file = cmd->query->takeFileRequest()) {
+            m_upload = Upload::Sending;
+            if (m_phase == Phase::SettingUp || !m_listener)
+                sendFileChunk({}); // a setup statement has no file to send: nothing is loaded
+            else
+                m_listener->fileRequested(cmd, *file);
+        }
+    }
+    return true;
+}
+
+bool Session::handleConnectPacket(const Packet &packet)
+{
+    QByteArray out;
+    const Exchange::Status s = m_connect->handle(packet, out);
+    const ConnectExchange::Action action = m_connect->takeAction();
+    m_output.append(out); // authentication is never compressed
+    if (s == Exchange::Status::Failed) {
+        fail(m_connect->failure());
+        return false;
+    }
+    if (m_phase == Phase::Greeting)
+        m_phase = Phase::Authenticating;
+    if (action == ConnectExchange::Action::PlainFallback && m_listener)
+        m_listener->plainFallback();
+    if (action == ConnectExchange::Action::StartTls) {
+        m_phase = Phase::TlsHandshake;
+        if (m_listener)
+            m_listener->startTls();
+    }
+    if (s == Exchange::Status::Done && m_connect)
+        onAuthenticated();
+    return true;
+}
+
+void Session::onAuthenticated()
+{
+    const Handshake &hs = m_connect->handshake();
+    m_serverVersion = QString::fromUtf8(hs.serverVersion);
+    m_threadId = hs.threadId;
+    m_capabilities = m_connect->capabilities();
+    if (const OkPacket *ok = m_connect->lastOk())
+        m_status = ok->status;
+    m_usedTls = m_connect->usedTls();
+    m_authPlugin = m_connect->authPlugin();
+    const CompressionAlgorithm negotiated = m_connect->compression();
+    m_connect.reset();
+    if (negotiated != CompressionAlgorithm::None && m_reader.pending() > 0) {
+        // The server waits for a command after its OK; bytes now would be read in the wrong framing.
+        fail(protocolFailure(ClientError::MalformedPacket, QStringLiteral("unexpected bytes after the authentication OK packet")));
+        return;
+    }
+    m_compression = negotiated;
+    if (negotiated != CompressionAlgorithm::None) {
+        m_compressor = std::make_unique<FrameCompressor>(negotiated, m_zstdLevel);
+        m_decompressor = std::make_unique<FrameDecompressor>(negotiated);
+    }
+    m_phase = Phase::SettingUp;
+    if (m_listener)
+        m_listener->authenticated();
+}
+
+void Session::setUp(const QList<QByteArray> &statements, const QueryExchange::Settings &settings)
+{
+    if (m_phase != Phase::SettingUp || m_setupPending > 0)
+        return;
+    if (statements.isEmpty()) {
+        becomeReady();
+        return;
+    }
+    m_setupPending = int(statements.size());
+    std::vector<CommandPtr> setup;
+    setup.reserve(statements.size());
+    for (const QByteArray &sql : statements)
+        setup.push_back(std::make_shared<SetupCommand>(sql, settings));
+    // These go before anything the user queued meanwhile (which is not written yet).
+    m_commands.insert(m_commands.begin(), setup.begin(), setup.end());
+    for (const CommandPtr &cmd : setup)
+        write(*cmd);
+}
+
+void Session::becomeReady()
+{
+    m_phase = Phase::Ready;
+    m_hasDeadline = false;
+    writePending();
+    if (m_listener)
+        m_listener->ready();
+}
+
+void Session::unsolicited(const Packet &packet)
+{
+    // A server about to close an idle session says why first: ERR 1927 "Connection was
+    // killed", 4031 "disconnected by the server because of inactivity", 1053 shutdown.
+    if (packet.first() == ErrHeader) {
+        if (const auto err = parseErr(packet.view())) {
+            fail(Failure{false, true, Error::Type::Operational, err->code, err->sqlState, QString::fromUtf8(err->message)});
+            return;
+        }
+    }
+    fail(protocolFailure(ClientError::CommandsOutOfSync, QStringLiteral("the server sent a packet nobody asked for")));
+}
+
+void Session::finishFront(Exchange::Status status)
+{
+    const quint64 generation = m_generation;
+    const CommandPtr cmd = std::move(m_commands.front());
+    m_commands.pop_front();
+    cmd->replied = true;
+    if (cmd.get() == m_killTarget)
+        m_killTarget = nullptr;
+    if (!m_commands.empty() && m_commands.front()->written)
+        expectReplyOf(*m_commands.front());
+    if (const OkPacket *ok = cmd->exchange->lastOk())
+        updateFromOk(*ok);
+    const Failure *failure = status == Exchange::Status::Failed ? &cmd->exchange->failure() : nullptr;
+    // While setting up, only the setup statements are written: the reply is one of theirs.
+    if (m_phase == Phase::SettingUp) {
+        if (failure)
+            fail(*failure);
+        else if (--m_setupPending == 0)
+            becomeReady();
+        return;
+    }
+    if (m_listener)
+        m_listener->commandFinished(cmd, failure);
+    if (generation != m_generation)
+        return;
+    if (failure && failure->fatal) {
+        fail(*failure);
+        return;
+    }
+    if (m_interrupt != Interrupt::None)
+        releaseWrites();
+    else if (m_settings.localInfile)
+        writePending(); // one command at a time: the next goes out now
+}
+
+void Session::updateFromOk(const OkPacket &ok)
+{
+    m_status = ok.status;
+    // What closing now would lose. A SELECT under autocommit off opens a transaction too, but
+    // ends with no affected rows: closing after it loses nothing worth a warning.
+    m_uncommittedChanges = (m_status & ServerStatus::InTransaction) && (m_uncommittedChanges || ok.affectedRows > 0);
+    m_insertId = ok.lastInsertId;
+    m_affectedRows = ok.affectedRows;
+}
+
+// --- commands ---------------------------------------------------------------------------------
+
+bool Session::mayWriteNow() const
+{
+    return m_phase == Phase::Ready && m_interrupt == Interrupt::None;
+}
+
+void Session::submit(const CommandPtr &command)
+{
+    Q_ASSERT(isOpen());
+    m_commands.push_back(command);
+    // Pipelining: written now, replies are matched in order. Those before it are written
+    // already unless something holds writes back; then writePending() catches up later.
+    if (mayWriteNow() && (!m_settings.localInfile || m_commands.size() == 1))
+        write(*command);
+}
+
+void Session::writePending()
+{
+    if (!mayWriteNow())
+        return;
+    for (const CommandPtr &cmd : m_commands) {
+        if (cmd->written)
+            continue;
+        // Not past a command with LOCAL INFILE enabled: the server would read the next
+        // command as the file's content.
+        if (m_settings.localInfile && cmd != m_commands.front())
+            break;
+        write(*cmd);
+    }
+}
+
+void Session::write(Command &cmd)
+{
+    cmd.exchange->setCapabilities(m_capabilities);
+    cmd.exchange->setCompressed(m_compressor != nullptr);
+    // Every command starts a new compressed sequence, also when written behind others.
+    cmd.replyCompressedSeq = writePackets(cmd.packet, 0);
+    cmd.written = true;
+    if (m_commands.front().get() == &cmd)
+        expectReplyOf(cmd);
+}
+
+quint8 Session::writePackets(const QByteArray &packets, quint8 compressedSeq)
+{
+    if (!m_compressor) {
+        if (m_output.isEmpty())
+            m_output = packets; // shared, not copied: the common case of one command per round
+        else
+            m_output.append(packets);
+        return compressedSeq;
+    }
+    return m_compressor->compress(packets, compressedSeq, m_output);
+}
+
+void Session::writeReplyPackets(const QByteArray &packets)
+{
+    if (!m_decompressor) {
+        writePackets(packets, 0);
+        return;
+    }
+    // The server numbers what follows from our last compressed packet, as we do from its.
+    m_decompressor->setNextSequenceId(writePackets(packets, m_decompressor->nextSequenceId()));
+}
+
+void Session::expectReplyOf(const Command &cmd)
+{
+    if (m_decompressor)
+        m_decompressor->setNextSequenceId(cmd.replyCompressedSeq);
+}
+
+bool Session::withdraw(const Command &command)
+{
+    const auto it = std::find_if(m_commands.begin(), m_commands.end(), [&](const CommandPtr &c) { return c.get() == &command; });
+    if (it == m_commands.end() || (*it)->written)
+        return false;
+    m_commands.erase(it);
+    return true;
+}
+
+bool Session::contains(const Command &command) const
+{
+    return std::any_of(m_commands.begin(), m_commands.end(), [&](const CommandPtr &c) { return c.get() == &command; });
+}
+
+bool Session::mayInterrupt(const Command &command) const
+{
+    // Only if the server is running it now, and nothing is written behind it: else the KILL
+    // could land after it ended and hit another statement instead.
+    if (m_commands.empty() || m_commands.front().get() != &command || m_interrupt != Interrupt::None)
+        return false;
+    return !(m_commands.size() > 1 && m_commands[1]->written);
+}
+
+void Session::interruptStarted()
+{
+    if (m_commands.empty())
+        return;
+    m_interrupt = Interrupt::KillInFlight; // nothing new may start on the server until the KILL has landed
+    m_killTarget = m_commands.front().get();
+}
+
+void Session::interruptFinished()
+{
+    if (m_interrupt != Interrupt::KillInFlight)
+        return;
+    m_interrupt = Interrupt::WaitingForTarget;
+    releaseWrites();
+}
+
+void Session::releaseWrites()
+{
+    if (m_interrupt != Interrupt::WaitingForTarget || m_killTarget)
+        return;
+    m_interrupt = Interrupt::None;
+    writePending();
+}
+
+void Session::sendFileChunk(QByteArrayView chunk)
+{
+    if (m_upload != Upload::Sending || m_commands.empty() || !m_commands.front()->query)
+        return;
+    QByteArray out;
+    m_commands.front()->query->appendFileData(out, chunk);
+    if (chunk.isEmpty())
+        m_upload = Upload::None;
+    writeReplyPackets(out);
+}
+
+bool Session::resumeReading()
+{
+    if (!m_readPaused || !isOpen() || frontIsFull())
+        return false;
+    m_readPaused = false;
+    if (m_listener)
+        m_listener->setReadPaused(false);
+    return true;
+}
+
+} // namespace AsyncMySql::Protocol
