@@ -98,11 +98,13 @@ inline Bytes err(quint16 code, const Bytes &sqlState, const Bytes &message) { re
 //! LOCAL INFILE request: 0xfb and the file name the statement named.
 inline Bytes localInfileRequest(const Bytes &fileName) { return '\xfb' + fileName; }
 
-//! A VARCHAR column called \a name (or a BIGINT one).
-inline Bytes column(const Bytes &name, bool integer = false)
+/*! A VARCHAR column called \a name (or a BIGINT one). \a extendedTypeInfo: with the (empty)
+    extended type info MariaDB adds under MARIADB_CLIENT_EXTENDED_TYPE_INFO. */
+inline Bytes column(const Bytes &name, bool integer = false, bool extendedTypeInfo = false)
 {
     TestUtil::ColumnSpec c;
     c.name = name;
+    c.withExtendedInfo = extendedTypeInfo;
     if (integer) {
         c.type = 8; // LONGLONG
         c.charset = 63;
@@ -117,13 +119,14 @@ using Cells = QList<std::optional<Bytes>>;
     The payloads of one text result set: column count, definitions, (EOF,) rows, and the end
     (OK with 0xfe under CLIENT_DEPRECATE_EOF, else EOF) carrying \a status: add
     ServerStatus::MoreResultsExist for all but the last result of a multi-result reply.
+    \a mariaDb: column definitions with MariaDB's extended type info (the client asks for it).
 */
-inline QList<Bytes> resultSet(const QList<Bytes> &columnNames, const QList<Cells> &rows, bool deprecateEof = true,
-                              quint16 status = ServerStatus::Autocommit)
+inline QList<Bytes> resultSet(const QList<Bytes> &columnNames, const QList<Cells> &rows, bool mariaDb = false,
+                              quint16 status = ServerStatus::Autocommit, bool deprecateEof = true)
 {
     QList<Bytes> out{TestUtil::lenenc(quint64(columnNames.size()))};
     for (const Bytes &name : columnNames)
-        out.append(column(name));
+        out.append(column(name, false, mariaDb));
     if (!deprecateEof)
         out.append(TestUtil::eofPayload(0, status));
     for (const Cells &row : rows)

@@ -109,12 +109,14 @@ public:
     std::optional<Failure> openFailure;
     std::optional<Failure> sessionFailure;    //!< what failed() or the transport said
     QStringList violations;                   //!< broken rules (a command finished twice, ...)
+    int lastClientCompressedSeq = -1;         //!< of the last packet a ClientWrites step checked
     bool paused = false;
 
     // --- the engine's side -----------------------------------------------------------------
 
     void start(Session::Settings settings)
     {
+        querySettings.localInfile = settings.localInfile; // as the engine builds every query's exchange
         session.start(std::move(settings), now);
         drain();
     }
@@ -255,6 +257,14 @@ public:
         now += ms;
         session.tick(now);
         drain();
+    }
+
+    //! The engine is about to abort: COM_QUIT now, if the session says it may go.
+    bool sayGoodbye()
+    {
+        const bool said = session.sayGoodbye();
+        drain();
+        return said;
     }
 
     //! All pending client output; the script checks it.
@@ -405,14 +415,16 @@ struct Step
 {
     enum class Kind { ClientWrites, ServerSends, Do, ExpectEvents, CheckThat };
     Kind kind;
-    QString name;           //!< unique in its script: names the fault rows
-    QString owner;          //!< ServerSends: the command whose reply this is ("open": connecting)
-    QList<Bytes> payloads;  //!< ServerSends
+    QString name = {};      //!< unique in its script: names the fault rows
+    QString owner = {};     //!< ServerSends: the command whose reply this is ("open": connecting)
+    QList<Bytes> payloads = {}; //!< ServerSends
     quint8 firstSeq = 1;
-    quint8 compressedSeq = 1;
+    //! ServerSends, compressed: the compressed sequence id; -1: the one after the client's last
+    //! (checked by the ClientWrites step before), as a reply to an upload continues it.
+    int compressedSeq = 1;
     bool compressed = false; //!< ServerSends: wrapped in compressed packets
-    QList<Expected> expected; //!< ClientWrites
-    QStringList events;     //!< ExpectEvents
+    QList<Expected> expected = {}; //!< ClientWrites
+    QStringList events = {}; //!< ExpectEvents
     std::function<void(SessionDriver &)> action = {};  //!< Do
     std::function<QString(SessionDriver &)> check = {}; //!< CheckThat: what is wrong, if anything
 };
@@ -464,16 +476,23 @@ inline Expected anyPacket(int seq, std::function<QString(const QByteArray &)> ch
 inline Expected exactPacket(int seq, const QByteArray &payload) { return {-1, seq, -1, payload}; }
 
 //! The serialized bytes of a ServerSends step.
-inline QByteArray serverBytes(const Step &s, const ServerWire &wire)
+inline QByteArray serverBytes(const Step &s, const SessionDriver &driver)
 {
     const QByteArray packets = framed(s.payloads, s.firstSeq);
-    return s.compressed ? wire.wrap(packets, s.compressedSeq) : packets;
+    if (!s.compressed)
+        return packets;
+    const int seq = s.compressedSeq >= 0 ? s.compressedSeq : driver.lastClientCompressedSeq + 1;
+    return driver.wire.wrap(packets, quint8(seq));
 }
 
-//! What is wrong with the client's output \a wire against \a expected, if anything.
-inline QString compareWrites(const QByteArray &wire, const QList<Expected> &expected, CompressionAlgorithm algorithm)
+/*! What is wrong with the client's output \a wire against \a expected, if anything. Sets
+    \a lastCompressedSeq to the compressed sequence id of the last packet, if given. */
+inline QString compareWrites(const QByteArray &wire, const QList<Expected> &expected, CompressionAlgorithm algorithm,
+                             int *lastCompressedSeq = nullptr)
 {
     const QList<ClientPacket> got = parseClientOutput(wire, algorithm);
+    if (lastCompressedSeq && !got.isEmpty())
+        *lastCompressedSeq = got.last().compressedSeq;
     QStringList problems;
     if (got.size() != expected.size())
         problems.append(QStringLiteral("%1 packets written, %2 expected").arg(got.size()).arg(expected.size()));
@@ -509,13 +528,14 @@ inline QString play(SessionDriver &driver, const Script &script, qsizetype chunk
         switch (s.kind) {
         case Step::Kind::ClientWrites: {
             const QString wrong = compareWrites(driver.takeWritten(), s.expected,
-                                                driver.wire.isCompressed() ? driver.wire.algorithm() : CompressionAlgorithm::None);
+                                                driver.wire.isCompressed() ? driver.wire.algorithm() : CompressionAlgorithm::None,
+                                                &driver.lastClientCompressedSeq);
             if (!wrong.isEmpty())
                 return QStringLiteral("client output before step %1: %2").arg(i).arg(wrong);
             break;
         }
         case Step::Kind::ServerSends:
-            driver.receive(serverBytes(s, driver.wire), chunk);
+            driver.receive(serverBytes(s, driver), chunk);
             break;
         case Step::Kind::Do:
             s.action(driver);
