@@ -197,8 +197,7 @@ public:
             violations.append(QStringLiteral("two commands called %1 in the script").arg(cmd->name));
         commands[cmd->name] = cmd;
         order.append(cmd);
-        const Session::Phase p = session.phase();
-        if (p == Session::Phase::Closed || p == Session::Phase::Lost || p == Session::Phase::Quitting) {
+        if (!acceptsCommands()) {
             Failure notConnected{false, false, AsyncMySql::Error::Type::Interface, 0, {}, QStringLiteral("Not connected")};
             complete(cmd, &notConnected);
             return cmd;
@@ -227,6 +226,10 @@ public:
     TestCommandPtr quit(const QString &name)
     {
         auto cmd = makeCommand(name, AsyncMySql::Protocol::Command::Quit, {}, false);
+        if (!acceptsCommands()) {
+            submit(cmd); // refused as any command
+            return cmd;
+        }
         commands[name] = cmd;
         order.append(cmd);
         session.quit(cmd);
@@ -246,6 +249,8 @@ public:
     void abandon(const QString &name)
     {
         const TestCommandPtr cmd = commands.at(name);
+        if (cmd->finished)
+            return; // its future finished already: nothing to stop
         Failure cancelled{false, false, AsyncMySql::Error::Type::Operational, 2013, "70100", QStringLiteral("cancelled")};
         if (!session.withdraw(*cmd))
             cmd->abandoned = true;
@@ -271,6 +276,7 @@ public:
     QByteArray takeWritten() { return std::exchange(written, {}); }
     QStringList takeEvents() { return std::exchange(events, {}); }
 
+    bool acceptsCommands() const { return isOpen() && session.phase() != Session::Phase::Quitting; }
     bool isOpen() const
     {
         const Session::Phase p = session.phase();
@@ -555,6 +561,149 @@ inline QString play(SessionDriver &driver, const Script &script, qsizetype chunk
         }
         if (!driver.violations.isEmpty())
             return where + driver.violations.join(u"; ");
+    }
+    return {};
+}
+
+// --- faults ------------------------------------------------------------------------------------
+
+/*! What can go wrong at a server step. The transport faults end the connection there; the
+    others change the step's bytes. */
+enum class Fault {
+    Closed,             //!< half of the step's bytes arrive, then the server closes the connection
+    SocketError,        //!< none arrive: the connection is reset
+    Err,                //!< an ERR packet instead of the step's packets
+    Truncated,          //!< the first packet's payload cut to half (its length says so)
+    BadLength,          //!< the first packet's length one short: the stream is out of step after it
+    WrongSeq,           //!< the first packet's sequence id one too high
+    WrongCompressedSeq, //!< the compressed packet's sequence id one too high
+};
+
+inline QString faultName(Fault f)
+{
+    switch (f) {
+    case Fault::Closed: return QStringLiteral("closed");
+    case Fault::SocketError: return QStringLiteral("socket-error");
+    case Fault::Err: return QStringLiteral("err");
+    case Fault::Truncated: return QStringLiteral("truncated");
+    case Fault::BadLength: return QStringLiteral("bad-length");
+    case Fault::WrongSeq: return QStringLiteral("wrong-seq");
+    case Fault::WrongCompressedSeq: return QStringLiteral("wrong-compressed-seq");
+    }
+    return {};
+}
+
+//! The faults that apply to \a s: every one to a server step, the compressed one to compressed steps.
+inline QList<Fault> faultsFor(const Step &s)
+{
+    if (s.kind != Step::Kind::ServerSends)
+        return {};
+    QList<Fault> out{Fault::Closed, Fault::SocketError, Fault::Err, Fault::Truncated, Fault::BadLength, Fault::WrongSeq};
+    if (s.compressed)
+        out.append(Fault::WrongCompressedSeq);
+    return out;
+}
+
+//! The ERR a faulty server sends instead of step \a s: a login refused, or a statement failing.
+inline Bytes faultErr(const Step &s)
+{
+    return s.owner == QLatin1String("open") ? err(1045, "28000", "Access denied for user 'app'")
+                                           : err(1146, "42S02", "Table 'test.t' doesn't exist");
+}
+
+//! True if \a f at \a s must fail the step's owner (the others may pass unnoticed).
+inline bool mustFailOwner(const Step &s, Fault f)
+{
+    switch (f) {
+    case Fault::Closed:
+    case Fault::SocketError:
+    case Fault::Err:
+    case Fault::WrongCompressedSeq:
+        return true;
+    case Fault::WrongSeq:
+        // Inside compressed packets the packets' own ids are not checked (they restart when
+        // the server flushes), as libmysqlclient does not.
+        return !s.compressed;
+    case Fault::Truncated:
+    case Fault::BadLength:
+        return false;
+    }
+    return false;
+}
+
+//! Plays server step \a s with fault \a f.
+inline void injectFault(SessionDriver &driver, const Step &s, Fault f)
+{
+    Step faulty = s;
+    switch (f) {
+    case Fault::Closed: {
+        const QByteArray bytes = serverBytes(s, driver);
+        driver.receive(bytes.left(bytes.size() / 2));
+        driver.transportEnded(AsyncMySql::Protocol::ClientError::ServerLost, QStringLiteral("the server closed the connection"));
+        return;
+    }
+    case Fault::SocketError:
+        driver.transportEnded(AsyncMySql::Protocol::ClientError::ServerLost, QStringLiteral("Connection reset by peer"));
+        return;
+    case Fault::Err:
+        faulty.payloads = {faultErr(s)};
+        break;
+    case Fault::Truncated:
+        faulty.payloads[0].truncate(faulty.payloads[0].size() / 2);
+        break;
+    case Fault::BadLength:
+    case Fault::WrongSeq: {
+        QByteArray packets = framed(s.payloads, s.firstSeq);
+        if (f == Fault::WrongSeq) {
+            packets[3] = char(quint8(packets[3]) + 1);
+        } else {
+            const qsizetype n = s.payloads[0].size();
+            const qsizetype wrong = n > 0 ? n - 1 : 1;
+            packets[0] = char(wrong & 0xff);
+            packets[1] = char((wrong >> 8) & 0xff);
+            packets[2] = char((wrong >> 16) & 0xff);
+        }
+        const int cseq = s.compressedSeq >= 0 ? s.compressedSeq : driver.lastClientCompressedSeq + 1;
+        driver.receive(s.compressed ? driver.wire.wrap(packets, quint8(cseq)) : packets);
+        return;
+    }
+    case Fault::WrongCompressedSeq:
+        faulty.compressedSeq = (s.compressedSeq >= 0 ? s.compressedSeq : driver.lastClientCompressedSeq + 1) + 1;
+        break;
+    }
+    driver.receive(serverBytes(faulty, driver));
+}
+
+/*! Plays \a script with fault \a f at step \a at (a ServerSends step), then the rest of it as
+    a server would go on: nothing more once the connection ended, and after an ERR not the rest
+    of the reply it replaced. The checks of the script are skipped after the fault (what is
+    written and reported differs); its actions still run, as the engine's would. */
+inline QString playWithFault(SessionDriver &driver, const Script &script, qsizetype at, Fault f)
+{
+    const QString owner = script.at(at).owner;
+    const QString before = play(driver, script.first(at));
+    if (!before.isEmpty())
+        return QStringLiteral("before the fault: ") + before;
+    injectFault(driver, script.at(at), f);
+    for (qsizetype i = at + 1; i < script.size(); ++i) {
+        const Step &s = script.at(i);
+        switch (s.kind) {
+        case Step::Kind::ClientWrites:
+            compareWrites(driver.takeWritten(), {},
+                          driver.wire.isCompressed() ? driver.wire.algorithm() : CompressionAlgorithm::None,
+                          &driver.lastClientCompressedSeq);
+            break;
+        case Step::Kind::ServerSends:
+            if (driver.isOpen() && !(f == Fault::Err && s.owner == owner))
+                driver.receive(serverBytes(s, driver));
+            break;
+        case Step::Kind::Do:
+            s.action(driver);
+            break;
+        case Step::Kind::ExpectEvents:
+        case Step::Kind::CheckThat:
+            break;
+        }
     }
     return {};
 }

@@ -15,6 +15,8 @@ using namespace AsyncMySql::Protocol;
 using namespace Scripted;
 using Cmd = AsyncMySql::Protocol::Command;
 
+Q_DECLARE_METATYPE(Scripted::Fault)
+
 namespace {
 
 const QByteArray Password = "secret";
@@ -592,6 +594,10 @@ private Q_SLOTS:
     void sayGoodbye();
     void sayGoodbyeRefusedWithLocalInfile();
     void compressedSequenceIds();
+    void failureOutlivesCloseInFailed();
+    void closeReturnsOnlyTheEnginesCommands();
+    void faults_data();
+    void faults();
 };
 
 void tst_Session::initTestCase()
@@ -806,6 +812,140 @@ void tst_Session::compressedSequenceIds()
     d.receive(d.wire.reply({ok(ServerStatus::Autocommit, 2)}, 5, quint8(next)));
     QCOMPARE(d.takeEvents(), (QStringList{"file f", "finished load"}));
     QVERIFY(!d.commands.at("load")->failure);
+}
+
+/*! The failure handed to Listener::failed() stays valid while the listener closes the session
+    there (as the header asks it to): it used to live in the connect exchange close() deletes. */
+void tst_Session::failureOutlivesCloseInFailed()
+{
+    SessionDriver d;
+    d.start(settingsFor({}));
+    d.receive(framed({greeting()}, 0));
+    d.receive(framed({err(1045, "28000", "Access denied for user 'app'")}, 2));
+    QVERIFY(d.openFailure);
+    QCOMPARE(d.openFailure->code, quint16(1045));
+    QCOMPARE(d.openFailure->sqlState, QByteArray("28000"));
+    QCOMPARE(d.openFailure->message, QStringLiteral("Access denied for user 'app'"));
+    QCOMPARE(d.session.phase(), Session::Phase::Closed);
+}
+
+/*! close() returns the engine's commands only, not the session's own setup statements (the
+    engine casts each one it gets to its own command type). */
+void tst_Session::closeReturnsOnlyTheEnginesCommands()
+{
+    SessionDriver d;
+    d.setupStatements = {"SET sql_mode='ANSI'", "SET autocommit=0"};
+    d.start(settingsFor({}));
+    d.query("early", "SELECT 1");
+    d.receive(framed({greeting()}, 0));
+    d.receive(framed({ok()}, 2));
+    QCOMPARE(d.session.phase(), Session::Phase::SettingUp);
+    QCOMPARE(d.session.commandCount(), 3);
+    const std::deque<Session::CommandPtr> pending = d.session.close(true);
+    QCOMPARE(pending.size(), size_t(1));
+    QCOMPARE(pending.front().get(), d.commands.at("early").get());
+}
+
+void tst_Session::faults_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<int>("step");
+    QTest::addColumn<Fault>("fault");
+    for (const auto &[name, make] : ::operations()) {
+        const Script script = make();
+        for (int i = 0; i < script.size(); ++i) {
+            for (Fault f : faultsFor(script.at(i))) {
+                QTest::addRow("%s/%s/%s", qPrintable(name), qPrintable(script.at(i).name), qPrintable(faultName(f)))
+                        << name << i << f;
+            }
+        }
+    }
+}
+
+namespace {
+//! A failure the session made: a client error number or the server's, and an SQLSTATE.
+QString untyped(const QString &who, const Failure &f)
+{
+    if (f.type == Error::Type::Interface)
+        return {}; // the driver's own (not connected, closed by the engine): no number, as in the engine
+    if (f.code == 0 || f.sqlState.size() != 5)
+        return QStringLiteral("%1 failed without a typed error: %2 (%3)").arg(who, describe(f), f.message);
+    return {};
+}
+} // namespace
+
+/*! Each operation with each fault at each server step: every command finishes exactly once,
+    the one whose reply was hit fails with a typed error (the server's code and SQLSTATE if it
+    sent an ERR), the ones behind it are never misread, and the session ends closed or in step
+    (an idle session still answers a ping). */
+void tst_Session::faults()
+{
+    QFETCH(QString, name);
+    QFETCH(int, step);
+    QFETCH(Fault, fault);
+    const Script script = operation(name)();
+    const Step &at = script.at(step);
+
+    SessionDriver clean; // what each command comes to without the fault
+    QCOMPARE(play(clean, script), QString());
+
+    SessionDriver d;
+    const QString wrong = playWithFault(d, script, step, fault);
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
+
+    if (d.session.phase() == Session::Phase::Ready && !d.session.hasCommands()) {
+        d.simple("final-ping", Cmd::Ping);
+        const QList<ClientPacket> out = parseClientOutput(d.takeWritten(), d.wire.isCompressed() ? d.wire.algorithm() : CompressionAlgorithm::None);
+        QVERIFY(!out.isEmpty());
+        QCOMPARE(out.last().command(), quint8(Cmd::Ping));
+        d.receive(d.wire.isCompressed() ? d.wire.reply({ok()}, 1, 1) : framed({ok()}));
+        const TestCommand &ping = *d.commands.at("final-ping");
+        if (ping.failure)
+            QVERIFY2(!d.isOpen(), qPrintable(QStringLiteral("the ping after the fault failed, and the session goes on: ") + describe(*ping.failure)));
+        else
+            QVERIFY2(ping.finished == 1, "the ping after the fault was not answered");
+    }
+    const bool sessionFailed = d.sessionFailure.has_value();
+    d.closeNow();
+    const QStringList problems = d.checkAllFinishedOnce();
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u"; ")));
+
+    if (d.openFailure) {
+        const QString why = untyped(QStringLiteral("the connecting"), *d.openFailure);
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+    }
+    for (const TestCommandPtr &cmd : std::as_const(d.order)) {
+        if (cmd->failure) {
+            const QString why = untyped(cmd->name, *cmd->failure);
+            QVERIFY2(why.isEmpty(), qPrintable(why));
+        }
+    }
+
+    // The command whose reply was hit.
+    const std::optional<Failure> ownerFailure = at.owner == QLatin1String("open") ? d.openFailure
+            : d.commands.count(at.owner)                                           ? d.commands.at(at.owner)->failure
+                                                                                   : std::nullopt;
+    if (mustFailOwner(at, fault))
+        QVERIFY2(ownerFailure, qPrintable(at.owner + QStringLiteral(" did not fail")));
+    if (fault == Fault::Err && ownerFailure && ownerFailure->fromServer) {
+        const std::optional<ErrPacket> expected = parseErr(faultErr(at));
+        QVERIFY(expected);
+        QCOMPARE(ownerFailure->code, expected->code);
+        QCOMPARE(ownerFailure->sqlState, expected->sqlState);
+    }
+
+    // The others: as without the fault, or failed; after an ERR that kept the session in step,
+    // exactly as without the fault.
+    for (const TestCommandPtr &cmd : std::as_const(d.order)) {
+        if (cmd->name == at.owner || !clean.commands.count(cmd->name))
+            continue;
+        const QString expected = clean.commands.at(cmd->name)->outcome();
+        const QString got = cmd->outcome();
+        if (fault == Fault::Err && !sessionFailed && at.owner != QLatin1String("open"))
+            QCOMPARE(got, expected);
+        else if (!cmd->failure)
+            QCOMPARE(got, expected);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_Session)
