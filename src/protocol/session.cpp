@@ -162,11 +162,20 @@ std::deque<Session::CommandPtr> Session::close(bool failed)
     m_readPaused = false;
     m_output.clear();
     m_hasDeadline = false;
-    return std::exchange(m_commands, {});
+    // The setup statements are the session's own: the engine never saw them, and must not
+    // get them to fail (it takes every command returned for one of its own).
+    std::deque<CommandPtr> pending = std::exchange(m_commands, {});
+    pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                 [](const CommandPtr &c) { return dynamic_cast<const SetupCommand *>(c.get()) != nullptr; }),
+                  pending.end());
+    return pending;
 }
 
-void Session::fail(const Failure &failure)
+void Session::fail(const Failure &cause)
 {
+    // A copy: the cause may live in the connect exchange or a command, which the listener's
+    // close() destroys while it still reads the failure.
+    const Failure failure = cause;
     const quint64 generation = m_generation;
     if (m_listener)
         m_listener->failed(failure);
