@@ -110,6 +110,11 @@ public:
     std::optional<Failure> sessionFailure;    //!< what failed() or the transport said
     QStringList violations;                   //!< broken rules (a command finished twice, ...)
     int lastClientCompressedSeq = -1;         //!< of the last packet a ClientWrites step checked
+    bool wasAuthenticated = false;            //!< authenticated() was called
+    //! Set: what the client wrote up to authenticated() goes to loginOutput, not written (the
+    //! compressed protocol starts there: the two must be parsed apart).
+    bool keepLoginOutputApart = false;
+    QByteArray loginOutput;
     bool paused = false;
 
     // --- the engine's side -----------------------------------------------------------------
@@ -156,7 +161,10 @@ public:
             if (wasConnecting)
                 finishOpen(&*f);
         }
-        failAll(pending, f ? &*f : nullptr);
+        // The expected end (after COM_QUIT): what is still queued fails as closed, as the engine's
+        // graceful shutdown does; COM_QUIT itself completes.
+        Failure closed{false, false, AsyncMySql::Error::Type::Interface, 0, {}, QStringLiteral("Connection closed")};
+        failAll(pending, f ? &*f : &closed, true);
         drain();
     }
 
@@ -302,6 +310,11 @@ public:
     void authenticated() override
     {
         events.append(QStringLiteral("authenticated"));
+        wasAuthenticated = true;
+        if (keepLoginOutputApart) {
+            drain();
+            loginOutput += std::exchange(written, {});
+        }
         session.setUp(setupStatements, querySettings);
     }
     void ready() override
@@ -386,7 +399,8 @@ private:
         if (failure)
             cmd->failure = *failure;
     }
-    void failAll(const std::deque<Session::CommandPtr> &pending, const Failure *failure)
+    //! Fails \a pending with \a failure; COM_QUIT succeeds if \a quitSucceeds.
+    void failAll(const std::deque<Session::CommandPtr> &pending, const Failure *failure, bool quitSucceeds = false)
     {
         for (const Session::CommandPtr &c : pending) {
             auto cmd = std::dynamic_pointer_cast<TestCommand>(c);
@@ -400,7 +414,7 @@ private:
             }
             const bool isQuit = cmd->packet.size() > 4 && quint8(cmd->packet.at(4)) == quint8(AsyncMySql::Protocol::Command::Quit);
             // COM_QUIT completes by the connection closing.
-            complete(cmd, isQuit && !failure ? nullptr : failure);
+            complete(cmd, isQuit && quitSucceeds ? nullptr : failure);
         }
     }
 };
