@@ -87,7 +87,8 @@ def replies(replies_payloads, compressed):
     return out
 
 
-def login(mysql, compression=0, plugin=b"mysql_native_password", auth=()):
+def login(mysql, compression=0, plugin=b"mysql_native_password", auth=(), answers=0):
+    """Greeting, the server's auth packets, OK; \a answers: packets the client sends in between."""
     caps = MYSQL_CAPS if mysql else MARIADB_CAPS
     if compression == ZLIB:
         caps |= COMPRESS
@@ -98,7 +99,7 @@ def login(mysql, compression=0, plugin=b"mysql_native_password", auth=()):
     for payload in auth:
         out += frame([payload], seq)
         seq += 1
-    return out + frame([ok()], seq)
+    return out + frame([ok()], seq + answers)
 
 
 def seeds():
@@ -107,13 +108,15 @@ def seeds():
     big = result_set([b"a"], [[b"v%d" % i] for i in range(6)], True)
     more = AUTOCOMMIT | MORE_RESULTS
     multi = [ok(more, 3)] + result_set([b"id"], [[b"7"]], True, more) + [ok(AUTOCOMMIT, 0, 9)]
-    yield "buffered-ping-pipelined", seed(BUFFERED | PING | PIPELINED, 0, replies([select, [ok()], [ok(affected=1, insert_id=5)]], False))
+    yield "buffered-ping-pipelined", seed(0, BUFFERED | PING | PIPELINED, replies([select, [ok()], [ok(affected=1, insert_id=5)]], False))
     yield "buffered-split", seed(0, BUFFERED | PING, replies([select, [ok()]], False), splits=(1, 3, 5, 2, 7))
     yield "streaming", seed(0, STREAMING, replies([big], False))
     yield "streaming-then-ping", seed(0, STREAMING | PING, replies([big, [ok()]], False))
     yield "multi-result", seed(0, BUFFERED, replies([multi], False))
     yield "err-in-rows", seed(0, BUFFERED | PING, frame(select[:4] + [err(1317, b"70100", b"Query execution was interrupted")]) + frame([ok()]))
-    yield "kill-hold", seed(0, BUFFERED | KILL, replies([[err(1317, b"70100", b"Query execution was interrupted")], [ok()]], False))
+    # The KILL lands after the first chunk (the target's ERR): only then is the next query written.
+    killed = frame([err(1317, b"70100", b"Query execution was interrupted")])
+    yield "kill-hold", seed(0, BUFFERED | KILL, killed + frame([ok()]), splits=(len(killed),))
     yield "abandon", seed(0, BUFFERED | PING | ABANDON, replies([select, [ok()]], False))
     yield "quit", seed(0, PING | QUIT, replies([[ok()]], False))
     yield "zlib", seed(ZLIB, BUFFERED | PING | PIPELINED, replies([select, [ok()], [ok(affected=1)]], True))
@@ -126,9 +129,12 @@ def seeds():
     yield "login-native", seed(FUZZED_LOGIN, BUFFERED | PING, login(False) + replies([select, [ok()]], False))
     yield "login-setup", seed(FUZZED_LOGIN | SETUP, PING, login(False) + replies([[ok()], [ok()]], False))
     yield "login-sha2-fast", seed(FUZZED_LOGIN | MYSQL, BUFFERED, login(True, 0, b"caching_sha2_password", [b"\x01\x03"]) + replies([select_mysql], False))
-    yield "login-switch", seed(FUZZED_LOGIN, PING, login(False, 0, b"mysql_native_password", [b"\xfemysql_native_password\x00" + b"0123456789abcdefghij\x00"]) + replies([[ok()]], False))
-    yield "login-zlib", seed(FUZZED_LOGIN | ZLIB, BUFFERED | PING, login(False, ZLIB) + replies([select, [ok()]], True))
-    yield "login-zstd", seed(FUZZED_LOGIN | ZSTD | MYSQL, PING, login(True, ZSTD) + replies([[ok()]], True))
+    yield "login-switch", seed(FUZZED_LOGIN, PING, login(False, 0, b"mysql_native_password", [b"\xfemysql_native_password\x00" + b"0123456789abcdefghij\x00"], 1) + replies([[ok()]], False))
+    # Compressed: the server writes nothing after its login OK before the first command (bytes
+    # that came with the OK would be in the wrong framing), so the login is a chunk of its own.
+    zlib_login, zstd_login = login(False, ZLIB), login(True, ZSTD)
+    yield "login-zlib", seed(FUZZED_LOGIN | ZLIB, BUFFERED | PING, zlib_login + replies([select, [ok()]], True), splits=(len(zlib_login),))
+    yield "login-zstd", seed(FUZZED_LOGIN | ZSTD | MYSQL, PING, zstd_login + replies([[ok()]], True), splits=(len(zstd_login),))
     yield "login-refused", seed(FUZZED_LOGIN, PING, frame([greeting(False, MARIADB_CAPS)], 0) + frame([err(1045, b"28000", b"Access denied")], 2))
     yield "login-deadline", seed(FUZZED_LOGIN | DEADLINE, PING, frame([greeting(False, MARIADB_CAPS)], 0), splits=(10, 10, 10, 10, 10))
 
