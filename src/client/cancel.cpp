@@ -54,19 +54,17 @@ void ConnectionPrivate::sweepWatched()
 
 void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
 {
-    const auto it = std::find(commands.begin(), commands.end(), cmd);
-    if (it == commands.end())
+    if (!session.contains(*cmd))
         return; // its reply is complete
     // A cancellation is the user's own doing: not reported as a failure (a timeout is).
     const ErrorInfo cancelled = cancelledError();
     const bool report = !(error.code == cancelled.code && error.message == cancelled.message);
-    if (!cmd->written) {
-        commands.erase(it);
-        complete(cmd, &error, report);
+    if (session.withdraw(*cmd)) {
+        complete(*cmd, &error, report);
         return;
     }
     // Written: the reply must still be read (replies are matched in order), then dropped.
-    complete(cmd, &error, report);
+    complete(*cmd, &error, report);
     interrupt(cmd);
 }
 
@@ -74,18 +72,14 @@ void ConnectionPrivate::interrupt(const CommandPtr &cmd)
 {
     // Only if the server is running it now, and nothing is written behind it: else the KILL
     // could land after it ended and hit another statement instead.
-    if (commands.empty() || commands.front() != cmd || killInFlight)
-        return;
-    if (commands.size() > 1 && commands[1]->written)
-        return;
-    killQuery(cmd);
+    if (session.mayInterrupt(*cmd))
+        killQuery(cmd);
 }
 
 void ConnectionPrivate::killQuery(const CommandPtr &cmd)
 {
-    killInFlight = true;
-    holdWrites = true; // nothing new may start on the server until the KILL has landed
-    killTarget = cmd;
+    Q_UNUSED(cmd); // the front command: the session holds writes until its reply is complete
+    session.interruptStarted(); // nothing new may start on the server until the KILL has landed
     ConnectOptions side = options;
     side.readDefaultFile.clear(); // options are in effect already
     side.initCommand.clear();
@@ -93,7 +87,7 @@ void ConnectionPrivate::killQuery(const CommandPtr &cmd)
     side.autocommit = true;
     side.echo = false;
     auto *killer = new Connection(side, q);
-    const quint32 victim = threadId;
+    const quint32 victim = session.threadId();
     qCDebug(lcConnection) << "interrupting the query of thread" << victim;
     // Continuations without a context object, guarded by hand: either connection may be
     // destroyed before they run, and on Qt 6.4 a continuation whose context died asserts. They
@@ -131,25 +125,16 @@ void ConnectionPrivate::killQuery(const CommandPtr &cmd)
 
 void ConnectionPrivate::killFinished(const ErrorInfo *error)
 {
-    if (!killInFlight)
+    if (session.interrupt() != Session::Interrupt::KillInFlight)
         return; // the connection was closed meanwhile
-    killInFlight = false;
     if (error) {
         // The server goes on running it: rather than leave a connection that is busy for who
         // knows how long, end it.
         fatal(*error);
         return;
     }
-    releaseWrites();
-}
-
-void ConnectionPrivate::releaseWrites()
-{
-    const CommandPtr target = killTarget.lock();
-    if (killInFlight || (target && std::find(commands.begin(), commands.end(), target) != commands.end()))
-        return;
-    holdWrites = false;
-    writePending();
+    session.interruptFinished();
+    flushOutput();
 }
 
 } // namespace AsyncMySql

@@ -55,7 +55,14 @@ QByteArray clientVersion() { return QByteArrayLiteral("0.1.0"); }
 } // namespace
 
 ConnectionPrivate::ConnectionPrivate(Connection *qq, const ConnectOptions &opts)
-    : q(qq), givenOptions(opts), baseOptions(opts), options(opts), database(opts.database), charset(opts.charset), echo(opts.echo)
+    : q(qq), givenOptions(opts), baseOptions(opts), options(opts), session(this),
+      flushCall(qq, [this] { flushDeferred(); }),
+      resumeCall(qq, [this] {
+          // Queued: the cursor asking may itself run inside a continuation of the parser's work.
+          if (session.resumeReading())
+              onReadyRead();
+      }),
+      database(opts.database), charset(opts.charset), echo(opts.echo)
 {
     connectTimer.setSingleShot(true);
     // How soon a QFuture::cancel() or a query timeout takes effect.
@@ -69,15 +76,13 @@ ConnectionPrivate::~ConnectionPrivate() = default;
 void ConnectionPrivate::defer(std::function<void()> f)
 {
     deferred.append(std::move(f));
-    if (flushScheduled || destroying)
-        return;
-    flushScheduled = true;
-    QMetaObject::invokeMethod(q, [this] { flushDeferred(); }, Qt::QueuedConnection);
+    if (!destroying)
+        flushCall.schedule();
 }
 
 void ConnectionPrivate::flushDeferred()
 {
-    flushScheduled = false;
+    flushCall.cancel();
     // Callbacks may queue more work (e.g. a continuation sending the next query): that goes
     // into the next round, in order.
     while (!deferred.isEmpty()) {
@@ -121,11 +126,31 @@ QString describeCommand(const PendingCommand &cmd, TextEncoding encoding)
 }
 } // namespace
 
-void ConnectionPrivate::setState(Connection::State s)
+Connection::State ConnectionPrivate::state() const
 {
-    if (state == s)
+    switch (session.phase()) {
+    case Session::Phase::Closed:
+    case Session::Phase::Lost:
+        return Connection::State::Closed;
+    case Session::Phase::Greeting:
+    case Session::Phase::TlsHandshake:
+    case Session::Phase::Authenticating:
+    case Session::Phase::SettingUp:
+        return Connection::State::Connecting;
+    case Session::Phase::Ready:
+        return Connection::State::Connected;
+    case Session::Phase::Quitting:
+        return Connection::State::Closing;
+    }
+    return Connection::State::Closed;
+}
+
+void ConnectionPrivate::syncState()
+{
+    const Connection::State s = state();
+    if (announcedState == s)
         return;
-    state = s;
+    announcedState = s;
     defer([this, s] {
         if (destroying)
             return;
@@ -137,11 +162,19 @@ void ConnectionPrivate::setState(Connection::State s)
     });
 }
 
+bool ConnectionPrivate::isIdleBehind(const PendingCommand *last) const
+{
+    if (state() != Connection::State::Connected)
+        return false;
+    // Commands run in order: if \a last is the last one queued, nothing else is behind it.
+    return !session.hasCommands() || (last && session.back() == last);
+}
+
 ErrorInfo ConnectionPrivate::notConnectedError() const
 {
     if (refusal)
         return *refusal;
-    if (lostConnection)
+    if (session.phase() == Session::Phase::Lost)
         return ErrorInfo::operational(ClientError::ServerGoneError, QStringLiteral("MySQL server has gone away"),
                                       QStringLiteral("08S01"));
     return ErrorInfo::interface(QStringLiteral("Not connected"));
@@ -161,11 +194,21 @@ bool ConnectionPrivate::applyCharset(const QString &name, ErrorInfo *error)
     return true;
 }
 
+ConnectOptions::Compression ConnectionPrivate::compression() const
+{
+    switch (session.compression()) {
+    case CompressionAlgorithm::Zstd: return ConnectOptions::Compression::Zstd;
+    case CompressionAlgorithm::Zlib: return ConnectOptions::Compression::Zlib;
+    case CompressionAlgorithm::None: break;
+    }
+    return ConnectOptions::Compression::None;
+}
+
 // --- lifecycle --------------------------------------------------------------------------------
 
 void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
 {
-    switch (state) {
+    switch (state()) {
     case Connection::State::Connected:
         defer([done] { done(nullptr); });
         return;
@@ -219,34 +262,26 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
         tlsConfiguration = *conf;
     }
     openWaiters.append(std::move(done));
-    lostConnection = false;
-    status = 0;
-    uncommittedChanges = false;
     database = options.database;
-    reader.reset();
-    compression = ConnectOptions::Compression::None;
-    setState(Connection::State::Connecting);
 
     transport = new Transport(options, q);
     transport->setTls(tlsMode, tlsConfiguration);
-    QObject::connect(transport, &Transport::connected, q, [this] { onTransportConnected(); });
+    QObject::connect(transport, &Transport::connected, q, [this] {
+        qCDebug(lcConnection) << "transport connected to" << transport->peerName();
+    });
     QObject::connect(transport, &Transport::readyRead, q, [this] { onReadyRead(); });
     QObject::connect(transport, &Transport::bytesWritten, q, [this] {
         if (infile)
             pumpLocalInfile();
     });
     QObject::connect(transport, &Transport::encrypted, q, [this] {
-        if (!connectExchange)
-            return;
-        QByteArray out;
-        const Exchange::Status s = connectExchange->tlsEstablished(out);
-        transport->write(out);
-        if (s == Exchange::Status::Failed)
-            fatal(ErrorInfo::fromFailure(connectExchange->failure()));
+        session.tlsEstablished();
+        flushOutput();
     });
     QObject::connect(transport, &Transport::failed, q, [this](int code, const QString &msg) { onTransportFailed(code, msg); });
 
-    ConnectExchange::Settings s;
+    Session::Settings settings;
+    ConnectExchange::Settings &s = settings.connect;
     s.user = options.user.toUtf8();
     s.password = options.password.toUtf8();
     s.database = options.database.toUtf8();
@@ -279,7 +314,11 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     const QString program = options.programName.isEmpty() ? QCoreApplication::applicationName() : options.programName;
     if (!program.isEmpty())
         s.attributes.append({"program_name", program.toUtf8()});
-    connectExchange = std::make_unique<ConnectExchange>(std::move(s));
+    settings.peerName = transport->peerName();
+    settings.connectTimeout = options.connectTimeout;
+    settings.localInfile = options.localInfile;
+    session.start(std::move(settings), Session::Clock::now());
+    syncState();
 
     if (options.connectTimeout.count() > 0)
         connectTimer.start(options.connectTimeout);
@@ -309,7 +348,7 @@ void ConnectionPrivate::ping(bool reconnect, std::function<void(const ErrorInfo 
                 ping(false, done);
         });
     };
-    if (reconnect && state == Connection::State::Closed) {
+    if (reconnect && state() == Connection::State::Closed) {
         reopenAndPing();
         return;
     }
@@ -317,78 +356,58 @@ void ConnectionPrivate::ping(bool reconnect, std::function<void(const ErrorInfo 
     // wait_timeout) shows only now, as a failed ping: as aiomysql does, reconnect then. Not
     // for a connection still being opened (its own failure is the answer) nor one the user is
     // closing or has closed (InterfaceError).
-    const bool mayReconnect = reconnect && state == Connection::State::Connected;
-    enqueue(simpleCommand(Command::Ping, {}, [this, mayReconnect, done, reopenAndPing](const ErrorInfo *error) {
+    const bool mayReconnect = reconnect && state() == Connection::State::Connected;
+    runCommand(Command::Ping, {}, [this, mayReconnect, done, reopenAndPing](const ErrorInfo *error) {
         // COM_PING has no error of its own: an ERR (1927 killed, 1053 shutdown) is the server
         // ending the session, and its close follows. End it here, as that close would.
-        if (error && !destroying && state == Connection::State::Connected && error->type != Error::Type::Interface)
+        if (error && !destroying && state() == Connection::State::Connected && error->type != Error::Type::Interface)
             fatal(*error);
         if (!error || !mayReconnect || destroying || error->type == Error::Type::Interface
-            || state == Connection::State::Closing) {
+            || state() == Connection::State::Closing) {
             done(error);
             return;
         }
         qCInfo(lcConnection).noquote() << "ping failed, reconnecting:" << error->message;
         reopenAndPing();
-    }));
-}
-
-void ConnectionPrivate::onTransportConnected()
-{
-    qCDebug(lcConnection) << "transport connected to" << transport->peerName();
+    });
 }
 
 void ConnectionPrivate::onConnectTimeout()
 {
-    if (state != Connection::State::Connecting)
-        return;
-    fatal(ErrorInfo::operational(ClientError::ConnHostError,
-                                 QStringLiteral("Can't connect to MySQL server on '%1' (timed out after %2 ms)")
-                                         .arg(transport->peerName()).arg(options.connectTimeout.count()),
-                                 QStringLiteral("08001")));
+    const auto now = Session::Clock::now();
+    session.tick(now);
+    // A timer may fire a little early: wait for the rest.
+    if (const auto deadline = session.deadline())
+        connectTimer.start(std::chrono::ceil<std::chrono::milliseconds>(*deadline - now));
 }
 
 void ConnectionPrivate::onTransportFailed(int code, const QString &message)
 {
-    if (state == Connection::State::Closed)
+    if (state() == Connection::State::Closed)
         return;
-    QString text;
-    QString sqlState = QStringLiteral("08S01");
-    if (state == Connection::State::Connecting && !connectExchange) {
-        text = QStringLiteral("Lost connection to MySQL server while setting up the session (%1)").arg(message);
-    } else if (state == Connection::State::Connecting && code == ClientError::SslConnectionError) {
-        text = QStringLiteral("TLS handshake with '%1' failed: %2").arg(transport->peerName(), message);
-        sqlState = QStringLiteral("08001");
-    } else if (state == Connection::State::Connecting) {
-        text = code == ClientError::ServerLost
-                ? QStringLiteral("Lost connection to MySQL server during the handshake (%1)").arg(message)
-                : QStringLiteral("Can't connect to MySQL server on '%1' (%2)").arg(transport->peerName(), message);
-        if (code != ClientError::ServerLost)
-            sqlState = QStringLiteral("08001");
-    } else if (state == Connection::State::Closing) {
-        // The server closed after COM_QUIT, as it should.
+    if (const auto failure = session.transportFailure(code, message))
+        fatal(ErrorInfo::fromFailure(*failure));
+    else // the server closed after COM_QUIT, as it should
         shutdown(ErrorInfo::interface(QStringLiteral("Connection closed")), true);
-        return;
-    } else {
-        text = QStringLiteral("Lost connection to MySQL server (%1)").arg(message);
-    }
-    fatal(ErrorInfo::operational(code, text, sqlState));
 }
 
 void ConnectionPrivate::fatal(const ErrorInfo &cause)
 {
     qCWarning(lcConnection).noquote() << "connection failed:" << cause.message;
-    const bool wasOpen = state == Connection::State::Connected;
     // One failure, reported once: errorOccurred once (unless the caller did already: a report
     // is attached then), and the futures it fails share the report.
     const ErrorInfo error = cause.reported();
     if (!cause.report)
         emitError(error);
-    shutdown(error);
-    lostConnection = lostConnection || wasOpen;
+    endSession(error, false, true);
 }
 
 void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
+{
+    endSession(error, graceful, false);
+}
+
+void ConnectionPrivate::endSession(const ErrorInfo &error, bool graceful, bool failed)
 {
     connectTimer.stop();
     if (transport) {
@@ -400,28 +419,22 @@ void ConnectionPrivate::shutdown(const ErrorInfo &error, bool graceful)
         transport->deleteLater();
         transport = nullptr;
     }
-    connectExchange.reset();
-    reader.reset();
-    compressor.reset();
-    decompressor.reset();
-    setupPending = 0;
     transaction = nullptr; // the server rolls an open one back with the session
-    holdWrites = false;
-    killInFlight = false;
-    readingPaused = false;
     infile.reset();
-    auto pending = std::exchange(commands, {});
-    for (const CommandPtr &cmd : pending)
-        complete(cmd, cmd->noReply ? nullptr : &error, false); // COM_QUIT completes by the connection closing
+    const auto pending = session.close(failed);
+    for (const Session::CommandPtr &c : pending) {
+        auto &cmd = static_cast<PendingCommand &>(*c);
+        complete(cmd, cmd.noReply ? nullptr : &error, false); // COM_QUIT completes by the connection closing
+    }
     const auto waiters = std::exchange(openWaiters, {});
     for (const auto &w : waiters)
         defer([w, error] { w(&error); });
-    setState(Connection::State::Closed);
+    syncState();
 }
 
 void ConnectionPrivate::warnIfInTransaction(const char *how) const
 {
-    if (state != Connection::State::Connected || !((status & ServerStatus::InTransaction) && (uncommittedChanges || transaction)))
+    if (state() != Connection::State::Connected || !((session.status() & ServerStatus::InTransaction) && (session.uncommittedChanges() || transaction)))
         return;
     qCWarning(lcConnection).noquote()
             << QStringLiteral("a connection with an open transaction is %1: the server rolls the transaction back "
@@ -431,165 +444,130 @@ void ConnectionPrivate::warnIfInTransaction(const char *how) const
 
 void ConnectionPrivate::sayGoodbye()
 {
-    if (state != Connection::State::Connected || !transport || infile)
+    if (!transport || !session.sayGoodbye())
         return;
-    // With LOCAL INFILE allowed, a command whose reply is still coming may turn into a file
-    // request, and the server would take COM_QUIT for the file's content.
-    if (options.localInfile && std::any_of(commands.begin(), commands.end(), [](const CommandPtr &c) { return c->written; }))
-        return;
-    // Behind commands that are queued but not written yet nothing is lost: they fail anyway.
-    writePackets(commandPacket(quint8(Command::Quit)), 0);
+    flushOutput();
     transport->flushAndAbort();
+}
+
+void ConnectionPrivate::flushOutput()
+{
+    if (transport && session.hasOutput())
+        transport->write(session.takeOutput());
 }
 
 bool ConnectionPrivate::readInput()
 {
-    // Straight into the reader's (or decompressor's) one buffer, which is reused read after read.
+    // Straight into the session's one buffer, which is reused read after read.
     constexpr qint64 room = Transport::ReadChunk;
-    if (decompressor) {
-        const qint64 n = transport->read(decompressor->reserveInput(room), room);
-        decompressor->commitInput(n);
-        return n > 0;
-    }
-    const qint64 n = transport->read(reader.reserveInput(room), room);
-    reader.commitInput(n);
+    const qint64 n = transport->read(session.reserveInput(room), room);
+    session.commitInput(n);
     return n > 0;
 }
 
 void ConnectionPrivate::onReadyRead()
 {
-    if (!transport || readingPaused)
-        return;
-    QByteArray out;
-    Packet packet;
     // At most one bounded read per round, and only once the bytes read before are used up: a
     // paused stream's bytes wait in the socket and the kernel, not in our buffers. The
     // transport signals again for what it still holds.
     bool readThisRound = false;
-    // Each packet goes to the connect exchange or the command at the front of the queue.
     while (transport) {
-        if (!commands.empty() && commands.front()->stream && commands.front()->stream->isFull()) {
-            // Back-pressure: what was read waits in the reader, the socket buffers a little
-            // more, and then TCP makes the server wait.
-            readingPaused = true;
-            transport->setReadPaused(true);
+        const bool wantsMore = session.process();
+        flushOutput();
+        if (!wantsMore || !transport || readThisRound || !readInput())
             return;
-        }
-        const PacketReader::Status st = reader.next(packet);
-        if (st == PacketReader::Status::NeedMore) {
-            packet = Packet(); // the reader's buffer is ours alone again: it can be reused
-            if (decompressor) {
-                // One compressed packet at a time: which sequence id it must carry depends on the
-                // command whose reply is read, known only once the previous reply is complete.
-                QByteArray inner;
-                const FrameDecompressor::Status ds = decompressor->next(inner);
-                if (ds == FrameDecompressor::Status::Malformed) {
-                    fatal(ErrorInfo{Error::Type::Internal, decompressor->errorCode(), QStringLiteral("HY000"),
-                                    QStringLiteral("Protocol error: %1").arg(decompressor->errorString())});
-                    return;
-                }
-                if (ds == FrameDecompressor::Status::Ready) {
-                    reader.feed(inner);
-                    continue;
-                }
-            }
-            if (readThisRound || !readInput())
-                break;
-            readThisRound = true;
-            continue;
-        }
-        if (st == PacketReader::Status::Malformed) {
-            fatal(ErrorInfo{Error::Type::Internal, ClientError::MalformedPacket, QStringLiteral("HY000"),
-                            QStringLiteral("Protocol error: %1").arg(reader.errorString())});
-            return;
-        }
-        if (connectExchange) {
-            const Exchange::Status s = connectExchange->handle(packet, out);
-            const ConnectExchange::Action action = connectExchange->takeAction();
-            const bool startTls = action == ConnectExchange::Action::StartTls;
-            if (!out.isEmpty())
-                transport->write(std::exchange(out, {})); // authentication is never compressed
-            if (s == Exchange::Status::Failed) {
-                fatal(ErrorInfo::fromFailure(connectExchange->failure()));
-                return;
-            }
-            if (action == ConnectExchange::Action::PlainFallback)
-                warnPlainFallback();
-            if (startTls)
-                transport->startTls();
-            if (s == Exchange::Status::Done)
-                authenticated();
-            continue;
-        }
-        if (commands.empty() || !commands.front()->written) {
-            unsolicited(packet);
-            return;
-        }
-        CommandPtr cmd = commands.front();
-        const Exchange::Status s = cmd->exchange->handle(packet, out);
-        if (!out.isEmpty())
-            writeReplyPackets(std::exchange(out, {}));
-        if (s == Exchange::Status::Continue) {
-            if (cmd->query) {
-                if (const auto file = cmd->query->takeFileRequest())
-                    startLocalInfile(cmd, *file);
-            }
-            continue;
-        }
-        commands.pop_front();
-        cmd->replied = true;
-        if (!commands.empty() && commands.front()->written)
-            expectReplyOf(*commands.front());
-        if (const OkPacket *ok = cmd->exchange->lastOk())
-            updateFromOk(*ok);
-        if (s == Exchange::Status::Done) {
-            complete(cmd, cmd->localError ? &*cmd->localError : nullptr);
-        } else {
-            const Failure &f = cmd->exchange->failure();
-            const ErrorInfo error = ErrorInfo::fromFailure(f);
-            if (f.fatal) {
-                // One report for cmd and every command the connection's end fails, emitted
-                // before any of their futures fails.
-                const ErrorInfo reported = error.reported(describeCommand(*cmd, encoding));
-                emitError(reported);
-                complete(cmd, &reported, false);
-                fatal(reported);
-                return;
-            }
-            complete(cmd, &error);
-        }
-        if (holdWrites)
-            releaseWrites();
-        else if (options.localInfile)
-            writePending(); // one command at a time: the next goes out now
+        readThisRound = true;
     }
 }
 
-void ConnectionPrivate::unsolicited(const Packet &packet)
+// --- what the session tells -------------------------------------------------------------------
+
+void ConnectionPrivate::authenticated()
 {
-    // A server about to close an idle session says why first: ERR 1927 "Connection was
-    // killed", 4031 "disconnected by the server because of inactivity", 1053 shutdown.
-    if (packet.first() == ErrHeader) {
-        if (const auto err = parseErr(packet.view())) {
-            fatal(ErrorInfo::operational(err->code, QString::fromUtf8(err->message), QString::fromLatin1(err->sqlState)));
-            return;
-        }
+    qCDebug(lcConnection) << "authenticated to" << session.serverVersion() << "thread" << session.threadId()
+                          << "tls" << session.usedTls() << "plugin" << session.authPlugin();
+    const auto wanted = options.compression;
+    if (compression() != wanted) {
+        qCInfo(lcConnection).noquote() << "the server does not offer"
+                                       << (wanted == ConnectOptions::Compression::Zstd ? "zstd" : "zlib")
+                                       << "compression; using"
+                                       << (compression() == ConnectOptions::Compression::Zlib ? "zlib" : "none");
     }
-    fatal(ErrorInfo{Error::Type::Internal, ClientError::CommandsOutOfSync, QStringLiteral("HY000"),
-                    QStringLiteral("Protocol error: the server sent a packet nobody asked for")});
+    // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit (unless it
+    // is left to the server). The login OK tells the mode before init_command, which may
+    // change it: then it is set whatever the OK said.
+    QStringList setup = sessionStatements();
+    if (options.autocommit
+        && (!options.initCommand.isEmpty() || *options.autocommit != bool(session.status() & ServerStatus::Autocommit)))
+        setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
+    QList<QByteArray> statements;
+    statements.reserve(setup.size());
+    for (const QString &sql : std::as_const(setup))
+        statements.append(encodeText(sql, encoding));
+    session.setUp(statements, querySettings(false));
 }
 
-void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error, bool report)
+void ConnectionPrivate::ready()
 {
-    PendingCommand::Done done = std::exchange(cmd->done, {});
+    connectTimer.stop();
+    syncState();
+    const auto waiters = std::exchange(openWaiters, {});
+    for (const auto &w : waiters)
+        defer([w] { w(nullptr); });
+}
+
+void ConnectionPrivate::commandFinished(const Session::CommandPtr &command, const Failure *failure)
+{
+    auto &cmd = static_cast<PendingCommand &>(*command);
+    if (!failure) {
+        complete(cmd, cmd.localError ? &*cmd.localError : nullptr);
+        return;
+    }
+    const ErrorInfo error = ErrorInfo::fromFailure(*failure);
+    if (failure->fatal) {
+        // One report for cmd and every command the connection's end fails, emitted
+        // before any of their futures fails.
+        const ErrorInfo reported = error.reported(describeCommand(cmd, encoding));
+        emitError(reported);
+        complete(cmd, &reported, false);
+        fatal(reported);
+        return;
+    }
+    complete(cmd, &error);
+}
+
+void ConnectionPrivate::fileRequested(const Session::CommandPtr &command, const QByteArray &fileName)
+{
+    startLocalInfile(std::static_pointer_cast<PendingCommand>(command), fileName);
+}
+
+void ConnectionPrivate::startTls()
+{
+    flushOutput(); // the SSLRequest goes out in plain text
+    transport->startTls();
+}
+
+void ConnectionPrivate::plainFallback() { warnPlainFallback(); }
+
+void ConnectionPrivate::setReadPaused(bool paused)
+{
+    if (transport)
+        transport->setReadPaused(paused);
+}
+
+void ConnectionPrivate::failed(const Failure &failure) { fatal(ErrorInfo::fromFailure(failure)); }
+
+void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bool report)
+{
+    PendingCommand::Done done = std::exchange(cmd.done, {});
     if (!done)
         return; // abandoned: its future has finished already
     if (!error) {
         defer([done] { done(nullptr); });
-    } else if (report && cmd->reportsFailure) {
+    } else if (report) {
         // errorOccurred before the future fails, so that a slot reading it counts as heard
         // before the future's last copy can go.
-        defer([this, done, e = error->reported(describeCommand(*cmd, encoding))] {
+        defer([this, done, e = error->reported(describeCommand(cmd, encoding))] {
             emitFailure(e);
             done(&e);
         });
@@ -598,177 +576,46 @@ void ConnectionPrivate::complete(const CommandPtr &cmd, const ErrorInfo *error, 
     }
 }
 
-void ConnectionPrivate::writePending()
-{
-    if (state != Connection::State::Connected || holdWrites || !transport)
-        return;
-    for (const CommandPtr &cmd : commands) {
-        if (cmd->written)
-            continue;
-        // Not past a command with LOCAL INFILE enabled: the server would read the next
-        // command as the file's content.
-        if (options.localInfile && cmd != commands.front())
-            break;
-        write(cmd);
-    }
-}
-
-void ConnectionPrivate::updateFromOk(const OkPacket &ok)
-{
-    status = ok.status;
-    // What closing now would lose. A SELECT under autocommit off opens a transaction too, but
-    // ends with no affected rows: closing after it loses nothing worth a warning.
-    uncommittedChanges = (status & ServerStatus::InTransaction) && (uncommittedChanges || ok.affectedRows > 0);
-    insertId = ok.lastInsertId;
-    affectedRows = ok.affectedRows;
-}
-
-void ConnectionPrivate::authenticated()
-{
-    const Handshake &hs = connectExchange->handshake();
-    serverVersion = QString::fromUtf8(hs.serverVersion);
-    threadId = hs.threadId;
-    capabilities = connectExchange->capabilities();
-    if (const OkPacket *ok = connectExchange->lastOk())
-        status = ok->status;
-    qCDebug(lcConnection) << "authenticated to" << serverVersion << "thread" << threadId
-                          << "tls" << connectExchange->usedTls() << "plugin" << connectExchange->authPlugin();
-    const CompressionAlgorithm negotiated = connectExchange->compression();
-    connectExchange.reset();
-    if (negotiated != CompressionAlgorithm::None && reader.pending() > 0) {
-        // The server waits for a command after its OK; bytes now would be read in the wrong framing.
-        fatal(ErrorInfo{Error::Type::Internal, ClientError::MalformedPacket, QStringLiteral("HY000"),
-                        QStringLiteral("Protocol error: unexpected bytes after the authentication OK packet")});
-        return;
-    }
-    startCompression(negotiated);
-
-    // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit (unless it
-    // is left to the server). The login OK tells the mode before init_command, which may
-    // change it: then it is set whatever the OK said.
-    QStringList setup = sessionStatements();
-    if (options.autocommit
-        && (!options.initCommand.isEmpty() || *options.autocommit != bool(status & ServerStatus::Autocommit)))
-        setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
-    if (setup.isEmpty()) {
-        setupDone();
-        return;
-    }
-    setupPending = int(setup.size());
-    std::vector<CommandPtr> setupCommands;
-    for (const QString &sql : std::as_const(setup)) {
-        setupCommands.push_back(queryCommand(encodeText(sql, encoding), false, [this](const ErrorInfo *error) {
-            if (state != Connection::State::Connecting)
-                return;
-            if (error) {
-                fatal(*error);
-                return;
-            }
-            if (--setupPending == 0)
-                setupDone();
-        }));
-        setupCommands.back()->reportsFailure = false; // fatal() reports it, once
-    }
-    // These go before anything the user queued meanwhile (which is not written yet).
-    commands.insert(commands.begin(), setupCommands.begin(), setupCommands.end());
-    for (const CommandPtr &cmd : setupCommands) {
-        write(cmd);
-    }
-}
-
-void ConnectionPrivate::setupDone()
-{
-    connectTimer.stop();
-    setState(Connection::State::Connected);
-    writePending();
-    const auto waiters = std::exchange(openWaiters, {});
-    for (const auto &w : waiters)
-        defer([w] { w(nullptr); });
-}
-
 // --- commands ---------------------------------------------------------------------------------
 
-void ConnectionPrivate::write(const CommandPtr &cmd)
+bool ConnectionPrivate::admit(const CommandPtr &cmd)
 {
-    cmd->exchange->setCapabilities(capabilities);
-    cmd->exchange->setCompressed(compressor != nullptr);
-    // Every command starts a new compressed sequence, also when written behind others.
-    cmd->replyCompressedSeq = writePackets(cmd->packet, 0);
-    cmd->written = true;
-    if (commands.front() == cmd)
-        expectReplyOf(*cmd);
-}
-
-quint8 ConnectionPrivate::writePackets(const QByteArray &packets, quint8 compressedSeq)
-{
-    if (!compressor) {
-        transport->write(packets);
-        return compressedSeq;
-    }
-    QByteArray wire;
-    compressedSeq = compressor->compress(packets, compressedSeq, wire);
-    transport->write(wire);
-    return compressedSeq;
-}
-
-void ConnectionPrivate::writeReplyPackets(const QByteArray &packets)
-{
-    if (!decompressor) {
-        transport->write(packets);
-        return;
-    }
-    // The server numbers what follows from our last compressed packet, as we do from its.
-    decompressor->setNextSequenceId(writePackets(packets, decompressor->nextSequenceId()));
-}
-
-void ConnectionPrivate::expectReplyOf(const PendingCommand &cmd)
-{
-    if (decompressor)
-        decompressor->setNextSequenceId(cmd.replyCompressedSeq);
-}
-
-void ConnectionPrivate::startCompression(CompressionAlgorithm algorithm)
-{
-    const auto wanted = options.compression;
-    compression = algorithm == CompressionAlgorithm::Zstd ? ConnectOptions::Compression::Zstd
-            : algorithm == CompressionAlgorithm::Zlib     ? ConnectOptions::Compression::Zlib
-                                                          : ConnectOptions::Compression::None;
-    if (compression != wanted) {
-        qCInfo(lcConnection).noquote() << "the server does not offer"
-                                       << (wanted == ConnectOptions::Compression::Zstd ? "zstd" : "zlib")
-                                       << "compression; using"
-                                       << (compression == ConnectOptions::Compression::Zlib ? "zlib" : "none");
-    }
-    if (algorithm == CompressionAlgorithm::None)
-        return;
-    compressor = std::make_unique<FrameCompressor>(algorithm, qBound(1, options.zstdLevel, 22));
-    decompressor = std::make_unique<FrameDecompressor>(algorithm);
-}
-
-void ConnectionPrivate::enqueue(const CommandPtr &cmd)
-{
-    if (state == Connection::State::Closed || state == Connection::State::Closing) {
-        const ErrorInfo error = state == Connection::State::Closing
+    const Connection::State s = state();
+    if (s == Connection::State::Closed || s == Connection::State::Closing) {
+        const ErrorInfo error = s == Connection::State::Closing
                 ? ErrorInfo::interface(QStringLiteral("The connection is closing"))
                 : notConnectedError();
-        complete(cmd, &error);
-        return;
+        complete(*cmd, &error);
+        return false;
     }
     // A streaming result still being read would hold this command up for as long as its
     // cursor takes to fetch: the rest of it is read and dropped (as PyMySQL's SSCursor does).
     if (const CommandPtr earlier = std::exchange(liveStream, {}).lock(); earlier && !earlier->replied) {
-        earlier->stream->drain();
-        if (earlier->stream->changed)
-            earlier->stream->changed();
+        earlier->streamSink->drain();
+        if (earlier->streamSink->changed)
+            earlier->streamSink->changed();
         resumeReading();
     }
-    if (cmd->stream)
+    if (cmd->streamSink)
         liveStream = cmd;
-    commands.push_back(cmd);
-    // Pipelining: written now, replies are matched in order. Those before it are written
-    // already unless something holds writes back; then writePending() catches up later.
-    if (state == Connection::State::Connected && !holdWrites && (!options.localInfile || commands.size() == 1))
-        write(cmd);
+    return true;
+}
+
+void ConnectionPrivate::enqueue(const CommandPtr &cmd)
+{
+    if (!admit(cmd))
+        return;
+    session.submit(cmd);
+    flushOutput();
+}
+
+void ConnectionPrivate::enqueueQuit(const CommandPtr &quit)
+{
+    if (!admit(quit))
+        return;
+    session.quit(quit);
+    flushOutput();
+    syncState();
 }
 
 CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done)
@@ -780,6 +627,18 @@ CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArra
     cmd->exchange->setNextSequenceId(replySeq);
     cmd->done = std::move(done);
     return cmd;
+}
+
+CommandPtr ConnectionPrivate::runCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done)
+{
+    CommandPtr cmd = simpleCommand(command, argument, std::move(done));
+    enqueue(cmd);
+    return cmd;
+}
+
+QueryExchange::Settings ConnectionPrivate::querySettings(bool dict) const
+{
+    return {encoding, dict, options.converters, options.localInfile};
 }
 
 namespace {
@@ -801,8 +660,7 @@ CommandPtr makeQueryCommand(const QByteArray &sql, const QueryExchange::Settings
 CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done)
 {
     auto sink = std::make_shared<BufferedSink>();
-    CommandPtr cmd = makeQueryCommand(sql, {encoding, dict, options.converters, options.localInfile}, sink.get(),
-                                      std::move(done));
+    CommandPtr cmd = makeQueryCommand(sql, querySettings(dict), sink.get(), std::move(done));
     cmd->sink = std::move(sink);
     return cmd;
 }
@@ -810,33 +668,21 @@ CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, Pen
 CommandPtr ConnectionPrivate::streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
                                                PendingCommand::Done done)
 {
-    CommandPtr cmd = makeQueryCommand(sql, {encoding, dict, options.converters, options.localInfile}, sink.get(),
-                                      std::move(done));
-    cmd->stream = std::move(sink);
+    CommandPtr cmd = makeQueryCommand(sql, querySettings(dict), sink.get(), std::move(done));
+    cmd->stream = sink.get();
+    cmd->streamSink = std::move(sink);
     return cmd;
 }
 
 void ConnectionPrivate::resumeReading()
 {
-    if (!readingPaused || resumeScheduled)
-        return;
-    // Queued: the cursor calling us may itself run inside a continuation of the parser's work.
-    resumeScheduled = true;
-    QMetaObject::invokeMethod(q, [this] {
-        resumeScheduled = false;
-        if (!readingPaused || !transport)
-            return;
-        if (!commands.empty() && commands.front()->stream && commands.front()->stream->isFull())
-            return; // taken rows were not enough yet
-        readingPaused = false;
-        transport->setReadPaused(false);
-        onReadyRead();
-    }, Qt::QueuedConnection);
+    if (session.isReadPaused())
+        resumeCall.schedule();
 }
 
 SqlWriter ConnectionPrivate::sqlWriter() const
 {
-    return SqlWriter(encoding, status & ServerStatus::NoBackslashEscapes, &options.converters);
+    return SqlWriter(encoding, session.status() & ServerStatus::NoBackslashEscapes, &options.converters);
 }
 
 void ConnectionPrivate::logQuery(QByteArrayView sql)
@@ -926,12 +772,16 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
     for (const CommandPtr &cmd : std::as_const(steps))
         enqueue(cmd);
     // What the replies will say (a pool hands the connection out before they arrive).
-    status &= ~quint16(ServerStatus::InTransaction);
-    if (options.autocommit)
-        status |= ServerStatus::Autocommit;
-    else
-        status &= ~quint16(ServerStatus::Autocommit);
+    // (As before the engine moved: any configured autocommit predicts the flag on.)
+    const quint16 autocommit = quint16(ServerStatus::Autocommit);
+    session.assumeStatus(options.autocommit ? autocommit : 0,
+                         quint16(ServerStatus::InTransaction | (options.autocommit ? 0 : autocommit)));
     return steps.last();
+}
+
+void ConnectionPrivate::expectTransactionEnd()
+{
+    session.assumeStatus(0, ServerStatus::InTransaction);
 }
 
 QFuture<void> ConnectionPrivate::statement(const QString &sql)
@@ -957,7 +807,7 @@ Connection::Connection(const ConnectOptions &options, QObject *parent)
 Connection::~Connection()
 {
     // Every pending future still finishes (with an error) before the connection goes away.
-    if (d->state != State::Closed) {
+    if (d->state() != State::Closed) {
         d->warnIfInTransaction("deleted");
         d->sayGoodbye();
         d->shutdown(ErrorInfo::interface(QStringLiteral("Connection destroyed")));
@@ -1025,31 +875,28 @@ QFuture<void> Connection::ping(bool reconnect)
 
 void Connection::close()
 {
-    if (d->state == State::Closed)
+    if (d->state() == State::Closed)
         return;
     qCDebug(lcConnection) << "closing";
     d->warnIfInTransaction("closed");
-    d->lostConnection = false;
     d->shutdown(ErrorInfo::interface(QStringLiteral("Connection closed")));
 }
 
 QFuture<void> Connection::ensureClosed()
 {
     auto promise = startedPromise<void>();
-    if (d->state == State::Closed) {
+    if (d->state() == State::Closed) {
         promise->finish();
         return promise->future();
     }
     d->warnIfInTransaction("closed");
     auto quit = d->simpleCommand(Command::Quit, {}, [promise](const ErrorInfo *) { promise->finish(); });
     quit->noReply = true;
-    d->enqueue(quit);
-    if (d->state == State::Connected)
-        d->setState(State::Closing);
+    d->enqueueQuit(quit);
     // The server answers COM_QUIT by closing; the transport's failure then ends the session.
     // If it does not within a few seconds, close from our side.
     QTimer::singleShot(5000, this, [this, quit] {
-        if (!d->commands.empty() && std::find(d->commands.begin(), d->commands.end(), quit) != d->commands.end())
+        if (d->isQueued(*quit))
             close();
     });
     return promise->future();
@@ -1199,8 +1046,8 @@ QString Connection::escapeString(const QString &text) const
     return decodeText(writer.result(), d->encoding);
 }
 
-Connection::State Connection::state() const { return d->state; }
-bool Connection::isClosed() const { return d->state == State::Closed; }
+Connection::State Connection::state() const { return d->state(); }
+bool Connection::isClosed() const { return d->state() == State::Closed; }
 QString Connection::host() const { return d->options.host; }
 quint16 Connection::port() const { return d->options.port; }
 QString Connection::user() const { return d->options.user; }
@@ -1217,14 +1064,14 @@ QString Connection::encoding() const
 }
 bool Connection::echo() const { return d->echo; }
 void Connection::setEcho(bool on) { d->echo = on; }
-bool Connection::autocommit() const { return d->status & ServerStatus::Autocommit; }
-bool Connection::inTransaction() const { return d->status & ServerStatus::InTransaction; }
-QString Connection::serverVersion() const { return d->serverVersion; }
-quint32 Connection::threadId() const { return d->threadId; }
-quint64 Connection::insertId() const { return d->insertId; }
-quint64 Connection::affectedRows() const { return d->affectedRows; }
-quint16 Connection::serverStatus() const { return d->status; }
-ConnectOptions::Compression Connection::compression() const { return d->compression; }
+bool Connection::autocommit() const { return d->session.status() & ServerStatus::Autocommit; }
+bool Connection::inTransaction() const { return d->session.status() & ServerStatus::InTransaction; }
+QString Connection::serverVersion() const { return d->session.serverVersion(); }
+quint32 Connection::threadId() const { return d->session.threadId(); }
+quint64 Connection::insertId() const { return d->session.insertId(); }
+quint64 Connection::affectedRows() const { return d->session.affectedRows(); }
+quint16 Connection::serverStatus() const { return d->session.status(); }
+ConnectOptions::Compression Connection::compression() const { return d->compression(); }
 bool Connection::isEncrypted() const { return d->transport && d->transport->isEncrypted(); }
 QSslCipher Connection::sslCipher() const { return d->transport ? d->transport->sessionCipher() : QSslCipher(); }
 QSsl::SslProtocol Connection::sslProtocol() const

@@ -6,8 +6,10 @@
 
 #include "../protocol/compression.h"
 #include "../protocol/exchange.h"
+#include "../protocol/session.h"
 #include "../transport/transport.h"
 #include "errors_p.h"
+#include "queuedcall_p.h"
 #include "streamingsink_p.h"
 #include "values_p.h"
 
@@ -40,23 +42,17 @@ private:
     QList<Row> m_rows;
 };
 
-//! A command in the connection's queue: its bytes, its reply parser, and who waits for it.
-struct PendingCommand
+/*! A command in the connection's queue: the session's part (its bytes, its reply parser, its
+    place in the queue), and who waits for it. */
+struct PendingCommand final : Protocol::Session::Command
 {
     using Done = std::function<void(const ErrorInfo *error)>;
 
-    QByteArray packet; // framed, sequence id 0
-    std::unique_ptr<Protocol::Exchange> exchange;
-    std::shared_ptr<BufferedSink> sink;    // buffered queries
-    std::shared_ptr<StreamingSink> stream; // streaming queries
+    std::shared_ptr<BufferedSink> sink;          // buffered queries
+    std::shared_ptr<StreamingSink> streamSink;   // streaming queries (Command::stream is it)
     Done done;         // called from a queued call once the reply is complete or failed
-    Protocol::QueryExchange *query = nullptr; // exchange, if a COM_QUERY (LOCAL INFILE requests)
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
-    bool written = false;
-    bool replied = false;  // its reply is complete
     bool noReply = false; // COM_QUIT
-    bool reportsFailure = true; // a failure is the user's to hear of (errorOccurred); not session setup
-    quint8 replyCompressedSeq = 0; // compressed protocol: the sequence id the reply starts with
 };
 using CommandPtr = std::shared_ptr<PendingCommand>;
 
@@ -72,24 +68,69 @@ std::shared_ptr<QPromise<T>> startedPromise()
     else a null QString and \a error as a warning. Sets \a ok if given. */
 QString sqlText(bool written, QByteArrayView sql, TextEncoding encoding, const ErrorInfo &error, bool *ok);
 
-class ConnectionPrivate
+/*!
+    The connection engine: moves bytes between the Transport and the Protocol::Session (which
+    holds the protocol state and its rules), runs the timers and passes the time in, opens the
+    KILL side connection, reads LOCAL INFILE files, and finishes futures, always from a queued
+    call (defer()), never inside readyRead.
+
+    Pool, Cursor, CursorStream and Transaction use only the functions of the first public
+    section ("interface to the client layer"); the state is private. Connection's own member
+    functions (a friend) read it directly.
+*/
+class ConnectionPrivate final : private Protocol::Session::Listener
 {
 public:
     ConnectionPrivate(Connection *q, const ConnectOptions &options);
-    ~ConnectionPrivate();
+    ~ConnectionPrivate() override;
 
     static ConnectionPrivate *get(Connection *c) { return c->d.get(); }
 
-    // --- commands -------------------------------------------------------------------------
+    // --- interface to the client layer (Pool, Cursor, CursorStream, Transaction) ---------------
+    //! The connection's state as Connection::state() tells it (follows the session's phase).
+    Connection::State state() const;
+    //! Connected and not being destroyed: commands queued now will run.
+    bool canRunCommands() const { return state() == Connection::State::Connected && !destroying; }
+    //! Connected, with no command queued or in flight: it may change hands.
+    bool isIdle() const { return session.isIdle(); }
+    /*! Connected, and nothing is queued but commands up to \a last (the last one queued), or
+        nothing at all. */
+    bool isIdleBehind(const PendingCommand *last) const;
+    //! Commands queued or in flight.
+    qsizetype pendingCommands() const { return session.commandCount(); }
+    //! The text encoding of the session's character set (SQL is encoded in it).
+    TextEncoding textEncoding() const { return encoding; }
+    //! Makes this connection a stand-in that never connects: open() and every command fail with \a why.
+    void refuse(const ErrorInfo &why) { refusal = why; }
+
+    void open(std::function<void(const ErrorInfo *)> done);
+    //! Ends the connection: fails every pending command and waiter with \a error.
+    void shutdown(const ErrorInfo &error, bool graceful = false);
+
     //! Queues \a cmd; writes it at once when connected (pipelining).
     void enqueue(const CommandPtr &cmd);
-    void write(const CommandPtr &cmd);
-    //! Writes the queued commands that may go out now (pipelining, within the rules below).
-    void writePending();
-    /*! Finishes \a cmd's future (once; from a queued call). A failure is reported first
-        (errorOccurred, see FailureReport) unless \a report is false: the connection ended, and
-        fatal() or close() has spoken for every pending command already. */
-    void complete(const CommandPtr &cmd, const ErrorInfo *error, bool report = true);
+    //! A command answered by OK or ERR (COM_PING, COM_INIT_DB, ...), queued at once.
+    CommandPtr runCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
+    CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
+    //! A COM_QUERY whose results are buffered into \a cmd->sink.
+    CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
+    //! A COM_QUERY whose results flow into \a sink as they arrive; \a done at the end.
+    CommandPtr streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
+                                PendingCommand::Done done);
+    using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
+    //! Sends \a sql (already interpolated and encoded; may hold binary literals).
+    CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
+    CommandPtr runQuery(const QString &sql, QueryDone done) { return runQuery(encodeText(sql, encoding), std::move(done)); }
+    //! A command that only needs OK (SET ..., COMMIT, ...).
+    QFuture<void> statement(const QString &sql);
+    /*! COM_RESET_CONNECTION, then the session set up again from the options as configured
+        (Connection::resetConnection, a pool's release). Returns the last of its commands. The
+        client-side view (database, charset, status flags) is the reset one at once, for the
+        commands queued behind it. */
+    CommandPtr resetSession(std::function<void(const ErrorInfo *)> done);
+    //! A ROLLBACK was just queued: inTransaction() tells what its reply will say, at once.
+    void expectTransactionEnd();
+
     /*! Ends the wait for \a cmd now (cancelled, timed out): its future finishes with \a error,
         its reply is still read and then dropped, and if the server is running it the server
         is asked to stop (KILL QUERY from a side connection). */
@@ -97,36 +138,8 @@ public:
     /*! Asks the server to stop \a cmd (KILL QUERY) if that is safe: it is what the server
         runs and nothing is written behind it. Its reply is still read to its end. */
     void interrupt(const CommandPtr &cmd);
-    void killQuery(const CommandPtr &cmd);
-    void killFinished(const ErrorInfo *error);
-    //! Lets commands out again once the KILL has landed and its target's reply is complete.
-    void releaseWrites();
-    //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
-    void startLocalInfile(const CommandPtr &cmd, const QByteArray &requestedName);
-    //! Sends more of the file, while the socket has room; ends it with the empty packet.
-    void pumpLocalInfile();
-    //! A packet while no command waits: the server's last words before closing, or garbage.
-    void unsolicited(const Protocol::Packet &packet);
-    /*! Writes framed \a packets; under the compressed protocol as compressed packets numbered
-        from \a compressedSeq. Returns the compressed sequence id that follows. */
-    quint8 writePackets(const QByteArray &packets, quint8 compressedSeq);
-    //! Writes what an exchange answered mid-reply: it continues the reply's compressed sequence.
-    void writeReplyPackets(const QByteArray &packets);
-    //! The reply about to be read is \a cmd's: its compressed packets are numbered from there.
-    void expectReplyOf(const PendingCommand &cmd);
-    void startCompression(Protocol::CompressionAlgorithm algorithm);
-    CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
-    //! A COM_QUERY whose results are buffered into \a cmd->sink.
-    CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
-    //! A COM_QUERY whose results flow into \a sink as they arrive; \a done at the end.
-    CommandPtr streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
-                                PendingCommand::Done done);
     //! After a streaming cursor took rows: reading goes on if it had paused for it.
     void resumeReading();
-    using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
-    //! Sends \a sql (already interpolated and encoded; may hold binary literals).
-    CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
-    CommandPtr runQuery(const QString &sql, QueryDone done) { return runQuery(encodeText(sql, encoding), std::move(done)); }
 
     /*! Makes \a future stoppable: QFuture::cancel(), and after \a timeout (if not zero), call
         \a stop with the error to finish it with (which abandons its command). */
@@ -135,9 +148,38 @@ public:
     {
         watchFuture(QFuture<void>(future), timeout, std::move(stop));
     }
-    void watchFuture(QFuture<void> future, std::chrono::milliseconds timeout, std::function<void(const ErrorInfo &)> stop);
-    //! Stops the watched futures that were cancelled or ran out of time; forgets finished ones.
-    void sweepWatched();
+
+    //! Runs \a f from a queued call, in order with the completions (never inside readyRead).
+    void defer(std::function<void()> f);
+    /*! A future for a command that fails before it is sent (bad arguments, unsupported
+        charset): reported and failed from a queued call, like a failed command; also on
+        \a cursor's errorOccurred if given. */
+    template<typename T>
+    QFuture<T> failedCommand(const ErrorInfo &error, Cursor *cursor = nullptr)
+    {
+        auto promise = startedPromise<T>();
+        defer([this, promise, cursor = QPointer<Cursor>(cursor), e = error.reported()] {
+            emitFailure(e);
+            if (cursor)
+                Q_EMIT cursor->errorOccurred(*e.make());
+            failPromise(*promise, e);
+        });
+        return promise->future();
+    }
+    SqlWriter sqlWriter() const;
+    //! With echo on: logs \a sql and emits queryLogged.
+    void logQuery(QByteArrayView sql);
+
+    /*! The Transaction whose BEGIN the session ran last and that has not ended yet (null if
+        none): its handles set it and clear it. */
+    TransactionPrivate *currentTransaction() const { return transaction; }
+    void setTransaction(TransactionPrivate *tx) { transaction = tx; }
+    //! The session's transaction ended another way (or ends now): no handle owns it any more.
+    void forgetTransaction() { transaction = nullptr; }
+
+private:
+    friend class Connection;
+
     /*! The session settings the user changed (selectDb, setCharset, setAutocommit): a
         reconnect restores them, resetSession() forgets them. One value each, however often
         they change. */
@@ -156,43 +198,60 @@ public:
                 o.autocommit = *autocommit;
         }
     };
+
+    // --- Protocol::Session::Listener --------------------------------------------------------
+    void authenticated() override;
+    void ready() override;
+    void commandFinished(const Protocol::Session::CommandPtr &command, const Protocol::Failure *failure) override;
+    void fileRequested(const Protocol::Session::CommandPtr &command, const QByteArray &fileName) override;
+    void startTls() override;
+    void plainFallback() override;
+    void setReadPaused(bool paused) override;
+    void failed(const Protocol::Failure &failure) override;
+
+    // --- commands -------------------------------------------------------------------------
+    //! Whether \a cmd may be queued: else it is failed (closed, closing). Drains a live stream.
+    bool admit(const CommandPtr &cmd);
+    //! Queues COM_QUIT (ensureClosed): the connection is Closing once it was Connected.
+    void enqueueQuit(const CommandPtr &quit);
+    bool isQueued(const PendingCommand &cmd) const { return session.contains(cmd); }
+    /*! Finishes \a cmd's future (once; from a queued call). A failure is reported first
+        (errorOccurred, see FailureReport) unless \a report is false: the connection ended, and
+        fatal() or close() has spoken for every pending command already. */
+    void complete(PendingCommand &cmd, const ErrorInfo *error, bool report = true);
+    void killQuery(const CommandPtr &cmd);
+    void killFinished(const ErrorInfo *error);
+    //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
+    void startLocalInfile(const CommandPtr &cmd, const QByteArray &requestedName);
+    //! Sends more of the file, while the socket has room; ends it with the empty packet.
+    void pumpLocalInfile();
+    //! Writes what the session has to send.
+    void flushOutput();
+    Protocol::QueryExchange::Settings querySettings(bool dict) const;
+    void watchFuture(QFuture<void> future, std::chrono::milliseconds timeout, std::function<void(const ErrorInfo &)> stop);
+    //! Stops the watched futures that were cancelled or ran out of time; forgets finished ones.
+    void sweepWatched();
     //! Records \a change and applies it to the options in effect.
     void rememberSession(const SessionChanges &change);
     static ErrorInfo cancelledError();
     static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
-    //! With echo on: logs \a sql and emits queryLogged.
-    void logQuery(QByteArrayView sql);
-    SqlWriter sqlWriter() const;
-    //! A command that only needs OK (SET ..., COMMIT, ...): finishes \a promise.
-    QFuture<void> statement(const QString &sql);
     //! What every new session runs after authentication: sql_mode, init_command.
     QStringList sessionStatements() const;
-    /*! COM_RESET_CONNECTION, then the session set up again from the options
-        (Connection::resetConnection). Returns the last of its commands. The client-side view
-        (database, charset, status flags) is the reset one at once, for the commands queued
-        behind it. */
-    CommandPtr resetSession(std::function<void(const ErrorInfo *)> done);
-    //! Connected, with no command queued or in flight: it may change hands.
-    bool isIdle() const { return state == Connection::State::Connected && commands.empty(); }
 
     // --- connection lifecycle ----------------------------------------------------------------
-    void open(std::function<void(const ErrorInfo *)> done);
     //! One warning that a Preferred session goes on in plain text (the server offers no TLS).
     void warnPlainFallback();
     /*! COM_PING (Connection::ping). With \a reconnect: a closed connection is opened first, and
         one whose server end went away unnoticed is opened again (restoring the session, as
         open() does) and pinged once more. */
     void ping(bool reconnect, std::function<void(const ErrorInfo *)> done);
-    void onTransportConnected();
     void onReadyRead();
     //! One bounded read from the transport; false if nothing was waiting.
     bool readInput();
     void onTransportFailed(int code, const QString &message);
     void onConnectTimeout();
-    void authenticated();
-    void setupDone();
-    //! Ends the connection: fails every pending command and waiter with \a error.
-    void shutdown(const ErrorInfo &error, bool graceful = false);
+    //! Ends the connection (see shutdown()); \a failed: the server or the network ended it.
+    void endSession(const ErrorInfo &error, bool graceful, bool failed);
     /*! The user closes or deletes the connection (\a how says which): a warning if its session
         has an open transaction, whose changes the server is about to roll back. */
     void warnIfInTransaction(const char *how) const;
@@ -201,55 +260,34 @@ public:
         the server does not count an aborted client. Skipped where the server would read it
         as something else (a LOCAL INFILE upload may be asked for or running). */
     void sayGoodbye();
-    void setState(Connection::State state);
+    //! Announces a change of state() (stateChanged, connected, disconnected) from a queued call.
+    void syncState();
     void fatal(const ErrorInfo &error);
 
     // --- deferred work (never run user code inside readyRead) ---------------------------------
-    void defer(std::function<void()> f);
     void flushDeferred();
     void emitError(const ErrorInfo &error);
     //! errorOccurred now (already inside a queued call), unless the connection is going away.
     void emitFailure(const ErrorInfo &error);
-    /*! A future for a command that fails before it is sent (bad arguments, unsupported
-        charset): reported and failed from a queued call, like a failed command; also on
-        \a cursor's errorOccurred if given. */
-    template<typename T>
-    QFuture<T> failedCommand(const ErrorInfo &error, Cursor *cursor = nullptr)
-    {
-        auto promise = startedPromise<T>();
-        defer([this, promise, cursor = QPointer<Cursor>(cursor), e = error.reported()] {
-            emitFailure(e);
-            if (cursor)
-                Q_EMIT cursor->errorOccurred(*e.make());
-            failPromise(*promise, e);
-        });
-        return promise->future();
-    }
 
     //! The error for using a connection that is not open.
     ErrorInfo notConnectedError() const;
-    void updateFromOk(const Protocol::OkPacket &ok);
     bool applyCharset(const QString &charset, ErrorInfo *error);
+    ConnectOptions::Compression compression() const;
 
     Connection *q;
     ConnectOptions givenOptions; //!< as the user gave them
     ConnectOptions baseOptions;  //!< givenOptions plus the option file's settings
     ConnectOptions options;      //!< in effect: baseOptions plus sessionChanges
     SessionChanges sessionChanges;
-    Connection::State state = Connection::State::Closed;
+    Protocol::Session session;
+    Connection::State announcedState = Connection::State::Closed; //!< the last stateChanged
     Transport *transport = nullptr;
-    Protocol::PacketReader reader;
-    // Under the compressed protocol socket bytes go through these; reader gets the inner stream.
-    std::unique_ptr<Protocol::FrameCompressor> compressor;
-    std::unique_ptr<Protocol::FrameDecompressor> decompressor;
-    ConnectOptions::Compression compression = ConnectOptions::Compression::None; // negotiated
-    std::unique_ptr<Protocol::ConnectExchange> connectExchange;
-    std::deque<CommandPtr> commands; // front: the one whose reply is being read
     QList<std::function<void(const ErrorInfo *)>> openWaiters;
     QList<std::function<void()>> deferred;
-    bool flushScheduled = false;
+    QueuedCall flushCall;  //!< runs flushDeferred()
+    QueuedCall resumeCall; //!< reading goes on after back-pressure
     bool destroying = false;
-    bool lostConnection = false; // closed by the server or the network, not by close()
     //! Set on a stand-in that must never connect (a released PooledConnection's): open() and
     //! every command fail with it.
     std::optional<ErrorInfo> refusal;
@@ -265,33 +303,19 @@ public:
     };
     std::vector<Watched> watched;
     QTimer sweepTimer;
-    int setupPending = 0;
     struct LocalInfile
     {
         CommandPtr command;
         std::unique_ptr<QFile> file;
     };
     std::optional<LocalInfile> infile; // being sent
-    bool holdWrites = false;   // a KILL QUERY is on its way: write nothing new
-    bool readingPaused = false; // a streaming cursor's sink is full
     std::weak_ptr<PendingCommand> liveStream; // the streaming query whose rows are being read
-    bool resumeScheduled = false;
-    bool killInFlight = false;
-    std::weak_ptr<PendingCommand> killTarget;
     /*! The Transaction whose BEGIN the session ran last and that has not ended yet; cleared
         when the session's transaction ends another way (begin(), commit(), rollback(), a reset,
         the end of the session). Its handles set and clear it (it clears it when it goes). */
     TransactionPrivate *transaction = nullptr;
-    //! Rows changed in the session's open transaction (an OK with affected rows since it began).
-    bool uncommittedChanges = false;
 
-    // What the server told us.
-    QString serverVersion;
-    quint32 threadId = 0;
-    quint64 capabilities = 0;
-    quint16 status = 0;
-    quint64 insertId = 0;
-    quint64 affectedRows = 0;
+    // The client side's view of the session.
     QString database;
     QString charset;
     quint8 collation = Protocol::Collation::Utf8mb4GeneralCi;

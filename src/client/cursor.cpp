@@ -129,7 +129,7 @@ QString CursorPrivate::mogrifyText(const QString &sql, const Args &args, bool *o
     QByteArray out;
     ErrorInfo error;
     const bool written = mogrify(sql, args, out, error, true);
-    return sqlText(written, out, connection ? ConnectionPrivate::get(connection)->encoding : TextEncoding::Utf8, error, ok);
+    return sqlText(written, out, connection ? ConnectionPrivate::get(connection)->textEncoding() : TextEncoding::Utf8, error, ok);
 }
 
 template<typename Args>
@@ -147,7 +147,7 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
         select(-1);
         resultIndex = 0; // fetching is allowed now
         lastExecuted = bytes;
-        lastEncoding = ConnectionPrivate::get(connection)->encoding;
+        lastEncoding = ConnectionPrivate::get(connection)->textEncoding();
         stream = std::make_shared<CursorStream>(q, connection);
         return stream->start(bytes, isDict(), queryTimeout.value_or(connection->options().queryTimeout));
     }
@@ -192,7 +192,7 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, const std::share
 {
     const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done));
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
-    cd->watch(promise->future(), queryTimeout.value_or(cd->options.queryTimeout),
+    cd->watch(promise->future(), queryTimeout.value_or(connection->options().queryTimeout),
               [run](const ErrorInfo &why) {
                   if (const auto r = run.lock())
                       r->stop(why);
@@ -220,7 +220,7 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
         const QByteArray &sql = run->statements.at(run->next++);
         if (run->cursor) {
             CursorPrivate::get(run->cursor)->lastExecuted = sql;
-            CursorPrivate::get(run->cursor)->lastEncoding = cd->encoding;
+            CursorPrivate::get(run->cursor)->lastEncoding = cd->textEncoding();
         }
         const bool dict = run->cursor && CursorPrivate::get(run->cursor)->isDict();
         run->current = cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
@@ -446,7 +446,7 @@ QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &
         }
         statements << set.take();
     }
-    statements << encodeText(QStringLiteral("CALL %1(%2)").arg(name, variables.join(u',')), cd->encoding);
+    statements << encodeText(QStringLiteral("CALL %1(%2)").arg(name, variables.join(u',')), cd->textEncoding());
 
     auto promise = startedPromise<QVariantList>();
     QPointer<Connection> connection = d->connection;

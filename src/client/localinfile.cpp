@@ -27,9 +27,8 @@ void ConnectionPrivate::startLocalInfile(const CommandPtr &cmd, const QByteArray
                                                                .arg(path, file->errorString()));
     if (cmd->localError) {
         // The server waits for the file: the empty packet ends it with nothing loaded.
-        QByteArray out;
-        cmd->query->appendFileData(out, {});
-        writeReplyPackets(out);
+        session.sendFileChunk({});
+        flushOutput();
         return;
     }
     qCDebug(lcConnection) << "sending LOCAL INFILE" << path << file->size() << "bytes";
@@ -44,8 +43,6 @@ void ConnectionPrivate::pumpLocalInfile()
     constexpr qint64 ChunkSize = 256 * 1024;
     while (infile && transport && transport->bytesToWrite() < 2 * ChunkSize) {
         const QByteArray chunk = infile->file->read(ChunkSize);
-        QByteArray out;
-        infile->command->query->appendFileData(out, chunk);
         if (chunk.isEmpty()) {
             if (infile->file->error() != QFileDevice::NoError)
                 infile->command->localError = ErrorInfo::operational(
@@ -53,7 +50,8 @@ void ConnectionPrivate::pumpLocalInfile()
                                              "before is loaded)").arg(infile->file->fileName(), infile->file->errorString()));
             infile.reset();
         }
-        writeReplyPackets(out);
+        session.sendFileChunk(chunk);
+        flushOutput();
     }
 }
 

@@ -73,7 +73,7 @@ Connection *PooledConnectionPrivate::standIn()
             why.message = QStringLiteral("A null PooledConnection has no connection");
         else if (!ended)
             why.message = QStringLiteral("The connection's pool was destroyed");
-        ConnectionPrivate::get(standInConnection.get())->refusal = why;
+        ConnectionPrivate::get(standInConnection.get())->refuse(why);
     }
     return standInConnection.get();
 }
@@ -510,8 +510,7 @@ void PoolPrivate::check(Entry &e)
     e.state = State::Checking;
     watchdog(e);
     Connection *c = e.connection;
-    ConnectionPrivate *cd = ConnectionPrivate::get(c);
-    cd->enqueue(cd->simpleCommand(Command::Ping, {}, [this, c](const ErrorInfo *error) { checked(c, error); }));
+    ConnectionPrivate::get(c)->runCommand(Command::Ping, {}, [this, c](const ErrorInfo *error) { checked(c, error); });
 }
 
 void PoolPrivate::watchdog(Entry &e)
@@ -548,11 +547,8 @@ void PoolPrivate::settled(Connection *c, const ErrorInfo *error, State expected,
 
 bool PoolPrivate::isIdle(const Entry &e) const
 {
-    const ConnectionPrivate *cd = ConnectionPrivate::get(e.connection);
-    if (cd->state != Connection::State::Connected)
-        return false;
     // Commands run in order: if the cleanup is the last one queued, nothing else is.
-    return cd->commands.empty() || (e.cleaning && cd->commands.back() == e.cleanup.lock());
+    return ConnectionPrivate::get(e.connection)->isIdleBehind(e.cleaning ? e.cleanup.lock().get() : nullptr);
 }
 
 void PoolPrivate::offer(Entry &e)
@@ -662,7 +658,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
     ConnectionPrivate *cd = ConnectionPrivate::get(c);
     // A Transaction the last user still holds ends here (rolled back below): dropped later, it
     // must not roll back the next user's work.
-    cd->transaction = nullptr;
+    cd->forgetTransaction();
     if (c->state() != Connection::State::Connected) {
         qCInfo(lcPool) << "a released connection is closed; dropping it";
         remove(c);
@@ -671,7 +667,7 @@ void PoolPrivate::release(Connection *c, quint64 lease)
     }
     if (!isIdle(*e)) {
         // Replies nobody will read any more would come back to the next user.
-        qCWarning(lcPool) << "a connection was released with" << cd->commands.size() << "commands pending; closing it";
+        qCWarning(lcPool) << "a connection was released with" << cd->pendingCommands() << "commands pending; closing it";
         cd->shutdown(ErrorInfo::interface(QStringLiteral("The connection was released to its pool with commands pending")));
         remove(c);
         dispatch();
@@ -688,11 +684,11 @@ void PoolPrivate::release(Connection *c, quint64 lease)
     if (!e->cleaning) {
         CommandPtr last;
         if (options.resetOnRelease) {
-            cd->options.charset = connectOptions.charset; // Connection::setCharset() changes it
+            // Back to the charset configured (Connection::setCharset() may have changed it) & co.
             last = cd->resetSession([this, c](const ErrorInfo *error) { cleaned(c, error); });
         } else if (c->inTransaction()) {
             last = cd->runQuery(QStringLiteral("ROLLBACK"), [this, c](const ErrorInfo *error, const QList<ResultSet> &) { cleaned(c, error); });
-            cd->status &= ~quint16(ServerStatus::InTransaction); // what its reply will say
+            cd->expectTransactionEnd();
         }
         if (last) {
             e->cleaning = true;

@@ -16,8 +16,8 @@ TransactionPrivate::~TransactionPrivate()
     ConnectionPrivate *cd = session();
     if (!cd)
         return;
-    cd->transaction = nullptr;
-    if (state != State::Active || cd->state != Connection::State::Connected || cd->destroying)
+    cd->forgetTransaction();
+    if (state != State::Active || !cd->canRunCommands())
         return;
     // Nobody can commit it any more: the C++ end of `async with conn.begin()` after an error.
     qCDebug(lcConnection) << "the last handle of an open transaction went: rolling it back";
@@ -32,7 +32,7 @@ ConnectionPrivate *TransactionPrivate::session() const
     if (!connection)
         return nullptr;
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
-    return cd->transaction == this ? cd : nullptr;
+    return cd->currentTransaction() == this ? cd : nullptr;
 }
 
 QFuture<void> TransactionPrivate::end(const std::shared_ptr<TransactionPrivate> &self, bool commit)
@@ -53,7 +53,7 @@ QFuture<void> TransactionPrivate::end(const std::shared_ptr<TransactionPrivate> 
         }
         self->state = State::Ended;
         if (ConnectionPrivate *cd = self->session())
-            cd->transaction = nullptr;
+            cd->forgetTransaction();
         promise->finish();
     });
     return promise->future();
