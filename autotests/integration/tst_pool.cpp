@@ -623,7 +623,11 @@ private Q_SLOTS:
         AWAIT(conn.begin());
         AWAIT(conn.query(QStringLiteral("INSERT INTO pool_rows VALUES (3)")));
         QVERIFY(conn.inTransaction());
-        AWAIT(conn.resetConnection());
+        const QFuture<void> reset = conn.resetConnection();
+        // At once, before the replies arrive (a pool hands the connection out then): what they will say.
+        QVERIFY(!conn.inTransaction());
+        QVERIFY(!conn.autocommit());
+        AWAIT(reset);
         QVERIFY(!conn.inTransaction());
         QVERIFY(!conn.autocommit());
         const Row row = AWAIT(conn.query(QStringLiteral("SELECT @x, @init, CONNECTION_ID(), @@autocommit"))).rows().first();

@@ -840,11 +840,19 @@ void tst_Session::quitBehindHeldWrites()
         d.session.interruptFinished();
     d.receive(framed({ok()}));
     QCOMPARE(d.takeEvents(), QStringList{"finished q1"});
-    // Before the session's port (and in the old engine alike) Quitting wrote nothing more: q2
-    // and COM_QUIT waited for ensureClosed()'s 5 s fallback to close the connection.
-    QEXPECT_FAIL("", "commands queued behind held writes are never written once COM_QUIT is queued (phase Quitting)", Continue);
-    QCOMPARE(compareWrites(d.takeWritten(), {command(Cmd::Query, "SELECT 2"), command(Cmd::Quit)}, CompressionAlgorithm::None),
-             QString());
+    // Written once the hold ends, COM_QUIT last (before, they waited for ensureClosed()'s 5 s
+    // fallback to close the connection). With LOCAL INFILE still one at a time: q2's reply could
+    // be a file request, which would take COM_QUIT for the file's content.
+    if (localInfile) {
+        QCOMPARE(compareWrites(d.takeWritten(), {command(Cmd::Query, "SELECT 2")}, CompressionAlgorithm::None), QString());
+        d.receive(framed({ok()}));
+        QCOMPARE(d.takeEvents(), QStringList{"finished q2"});
+        QCOMPARE(compareWrites(d.takeWritten(), {command(Cmd::Quit)}, CompressionAlgorithm::None), QString());
+    } else {
+        QCOMPARE(compareWrites(d.takeWritten(), {command(Cmd::Query, "SELECT 2"), command(Cmd::Quit)},
+                               CompressionAlgorithm::None),
+                 QString());
+    }
 }
 
 /*! The failure handed to Listener::failed() stays valid while the listener closes the session

@@ -772,10 +772,12 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
     for (const CommandPtr &cmd : std::as_const(steps))
         enqueue(cmd);
     // What the replies will say (a pool hands the connection out before they arrive).
-    // (As before the engine moved: any configured autocommit predicts the flag on.)
-    const quint16 autocommit = quint16(ServerStatus::Autocommit);
-    session.assumeStatus(options.autocommit ? autocommit : 0,
-                         quint16(ServerStatus::InTransaction | (options.autocommit ? 0 : autocommit)));
+    // Autocommit as configured; left to the server, its default is what the reset's OK tells.
+    quint16 set = 0;
+    quint16 clear = ServerStatus::InTransaction;
+    if (options.autocommit)
+        (*options.autocommit ? set : clear) |= quint16(ServerStatus::Autocommit);
+    session.assumeStatus(set, clear);
     return steps.last();
 }
 

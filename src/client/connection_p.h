@@ -38,7 +38,6 @@ public:
     QList<ResultSet> results;
 
 private:
-    ResultSetPrivate *m_current = nullptr;
     QList<Row> m_rows;
 };
 

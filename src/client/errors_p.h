@@ -75,6 +75,19 @@ struct NoFailureStep
     void operator()(const ErrorInfo &) const { }
 };
 
+namespace Detail {
+//! \a f with \a results if it takes them, else without (a function template, not a nested
+//! lambda over the pack: clang 14 checks both branches of that one).
+template<typename F, typename... Results>
+decltype(auto) invokeWithResults(const F &f, const Results &...results)
+{
+    if constexpr (std::is_invocable_v<const F &, const Results &...>)
+        return f(results...);
+    else
+        return f();
+}
+} // namespace Detail
+
 /*!
     A completion callback (`(const ErrorInfo *error, results...)`, the shape every command
     callback has) that finishes \a promise exactly once: with the error if there is one (after
@@ -91,16 +104,10 @@ auto completing(std::shared_ptr<QPromise<T>> promise, OnSuccess onSuccess, OnFai
             failPromise(*promise, *error);
             return;
         }
-        const auto succeed = [&]() -> decltype(auto) {
-            if constexpr (std::is_invocable_v<const OnSuccess &, decltype(results)...>)
-                return onSuccess(results...);
-            else
-                return onSuccess();
-        };
         if constexpr (std::is_void_v<T>)
-            succeed();
+            Detail::invokeWithResults(onSuccess, results...);
         else
-            promise->addResult(succeed());
+            promise->addResult(Detail::invokeWithResults(onSuccess, results...));
         promise->finish();
     };
 }

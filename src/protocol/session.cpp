@@ -446,7 +446,9 @@ void Session::updateFromOk(const OkPacket &ok)
 
 bool Session::mayWriteNow() const
 {
-    return m_phase == Phase::Ready && m_interrupt == Interrupt::None;
+    // Quitting too: what was queued before COM_QUIT (and COM_QUIT itself) may still be held back
+    // by a KILL or an upload, and goes out once that ends; nothing new is queued in Quitting.
+    return (m_phase == Phase::Ready || m_phase == Phase::Quitting) && m_interrupt == Interrupt::None;
 }
 
 void Session::submit(const CommandPtr &command)
