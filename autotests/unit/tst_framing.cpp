@@ -69,6 +69,7 @@ private Q_SLOTS:
     void arbitraryChunks_data();
     void arbitraryChunks();
     void severalPacketsInOneChunk();
+    void announcedSizeIsNotReservedUpFront();
     void handedOutPacketsSurviveLaterFeeds();
     void appendPacketSmall();
     void exactlyFullPayload();
@@ -133,6 +134,30 @@ void tst_Framing::arbitraryChunks()
         QCOMPARE(got[i].packet.seq, quint8(i + 1));
         QCOMPARE(got[i].packet.lastSeq, quint8(i + 1));
     }
+}
+
+/*! Four bytes announcing a 16 MiB packet cost what arrived, not 16 MiB; the room grows with
+    the bytes that do arrive, and the packet still comes out whole. */
+void tst_Framing::announcedSizeIsNotReservedUpFront()
+{
+    const qsizetype len = MaxPacketPayload - 1;
+    PacketReader r;
+    r.feed(header(len, 0) + QByteArray(10, 'x'));
+    Packet p;
+    QCOMPARE(r.next(p), PacketReader::Status::NeedMore);
+    QVERIFY2(r.capacity() < 1024 * 1024, qPrintable(QString::number(r.capacity())));
+    const QByteArray rest(len - 10, 'y');
+    for (qsizetype at = 0; at < rest.size(); at += 64 * 1024) {
+        const qsizetype n = qMin(qsizetype(64 * 1024), rest.size() - at);
+        memcpy(r.reserveInput(n), rest.constData() + at, size_t(n));
+        r.commitInput(n);
+        if (at + n < rest.size())
+            QCOMPARE(r.next(p), PacketReader::Status::NeedMore);
+    }
+    QCOMPARE(r.next(p), PacketReader::Status::Ready);
+    QCOMPARE(p.size, len);
+    QCOMPARE(p.view().sliced(0, 10), QByteArrayView("xxxxxxxxxx"));
+    QCOMPARE(p.view().sliced(len - 1), QByteArrayView("y"));
 }
 
 void tst_Framing::severalPacketsInOneChunk()

@@ -285,8 +285,7 @@ FrameDecompressor::Status FrameDecompressor::next(QByteArray &inner)
         return fail(ClientError::MalformedPacket, QStringLiteral("compressed packet announces %1 bytes, more than %2")
                                                           .arg(inflated).arg(m_maxInflated));
     if (pending() < CompressedHeaderSize + length) {
-        if (m_in.bytes.capacity() < m_in.pos + CompressedHeaderSize + length)
-            m_in.bytes.reserve(m_in.pos + CompressedHeaderSize + length);
+        m_in.expectFrame(CompressedHeaderSize + length);
         return Status::NeedMore;
     }
     const QByteArrayView body(header + CompressedHeaderSize, length);

@@ -74,6 +74,15 @@ char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room)
     return buffer.data() + at;
 }
 
+void InputBuffer::expectFrame(qsizetype size)
+{
+    // At least doubling what arrived: a large frame is re-allocated a few times, not per read,
+    // and a header alone (four bytes of a hostile server announcing 16 MiB) allocates little.
+    const qsizetype room = qMin(size, qMax(2 * pending(), qsizetype(64 * 1024)));
+    if (bytes.isDetached() && bytes.capacity() < pos + room)
+        bytes.reserve(pos + room);
+}
+
 char *InputBuffer::reserve(qsizetype room)
 {
     Q_ASSERT(m_reserved == 0);
@@ -126,9 +135,7 @@ PacketReader::Status PacketReader::next(Packet &out)
         if ((m_joining ? m_joined.size() : 0) + len > m_maxPayload)
             return fail(QStringLiteral("packet larger than %1 bytes").arg(m_maxPayload));
         if (pending() < HeaderSize + len) {
-            // Reserve the whole packet once, so a large one is not re-allocated per chunk.
-            if (m_in.bytes.isDetached() && m_in.bytes.capacity() < m_in.pos + HeaderSize + len)
-                m_in.bytes.reserve(m_in.pos + HeaderSize + len);
+            m_in.expectFrame(HeaderSize + len);
             return Status::NeedMore;
         }
         const qsizetype payloadPos = m_in.pos + HeaderSize;

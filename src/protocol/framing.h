@@ -61,6 +61,9 @@ struct InputBuffer
     char *reserve(qsizetype room);
     void commit(qsizetype written);
     qsizetype pending() const { return bytes.size() - pos; }
+    /*! A frame of \a size bytes (its header included) starts at \c pos and has not all arrived:
+        room for more of it, growing with what arrives rather than with what was announced. */
+    void expectFrame(qsizetype size);
     void clear();
 
 private:
@@ -84,6 +87,8 @@ public:
     Status next(Packet &out);
     //! Bytes received but not yet returned as packets.
     qsizetype pending() const { return m_in.pending(); }
+    //! The memory its input buffer holds (what an announced but unsent packet may cost).
+    qsizetype capacity() const { return m_in.bytes.capacity(); }
     //! Logical payloads larger than this are refused as Malformed (hostile servers).
     void setMaxPayload(qsizetype bytes) { m_maxPayload = bytes; }
     QString errorString() const { return m_error; }
