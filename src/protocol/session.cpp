@@ -283,8 +283,9 @@ bool Session::handlePacket(const Packet &packet)
         unsolicited(packet);
         return false;
     }
-    // A copy: the listener may close the session, and the command must outlive the call.
-    const CommandPtr cmd = m_commands.front();
+    // No copy of the shared pointer per packet: the exchange and its sink never reach the
+    // listener (a streaming sink defers what it tells), so the command stays at the front.
+    Command *cmd = m_commands.front().get();
     QByteArray out;
     const Exchange::Status s = cmd->exchange->handle(packet, out);
     if (!out.isEmpty())
@@ -299,7 +300,7 @@ bool Session::handlePacket(const Packet &packet)
             if (m_phase == Phase::SettingUp || !m_listener)
                 sendFileChunk({}); // a setup statement has no file to send: nothing is loaded
             else
-                m_listener->fileRequested(cmd, *file);
+                m_listener->fileRequested(CommandPtr(m_commands.front()), *file); // a copy: it may close the session
         }
     }
     return true;
