@@ -76,11 +76,13 @@ char *reserveInput(QByteArray &buffer, qsizetype &pos, qsizetype room)
 
 void InputBuffer::expectFrame(qsizetype size)
 {
-    // At least doubling what arrived: a large frame is re-allocated a few times, not per read,
-    // and a header alone (four bytes of a hostile server announcing 16 MiB) allocates little.
-    const qsizetype room = qMin(size, qMax(2 * pending(), qsizetype(64 * 1024)));
-    if (bytes.isDetached() && bytes.capacity() < pos + room)
-        bytes.reserve(pos + room);
+    // Grown only once the next read would not fit, and then to twice what arrived: a large
+    // frame is re-allocated a few times, not per read, and a header alone (four bytes of a
+    // hostile server announcing 16 MiB) allocates little.
+    constexpr qsizetype NextRead = 64 * 1024;
+    if (!bytes.isDetached() || bytes.capacity() >= pos + qMin(size, pending() + NextRead))
+        return;
+    bytes.reserve(pos + qMin(size, qMax(2 * pending(), pending() + NextRead)));
 }
 
 char *InputBuffer::reserve(qsizetype room)
