@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The whole connection (Protocol::Session) against a hostile server: after a scripted login, or
 // with the login itself fuzzed, a few commands are submitted (a buffered query, a streaming
-// query whose sink holds two rows, a ping, a pipelined query, an abandoned one, a KILL hold,
+// query whose sink holds two rows, a session reset, a ping, a pipelined query, an abandoned one, a KILL hold,
 // COM_QUIT), and the fuzzer's bytes are what the server sends, plain or compressed.
 // Input: [mode byte][commands byte][splits][server stream]. The engine's side is the tests'
 // SessionDriver (autotests/common/sessionscript.h), which checks that no command finishes twice.
@@ -22,6 +22,7 @@ enum : quint8 {
     MySql = 16,           // a MySQL 8 greeting (else MariaDB)
     SetupStatement = 32,  // one setup statement after the login
     Deadline = 64,        // a connect deadline that time passes while the stream arrives
+    Reset = 128,          // a session reset after the first command
 };
 }
 
@@ -54,10 +55,12 @@ void checkFraming(const QByteArray &bytes, CompressionAlgorithm algorithm)
         FUZZ_CHECK(p.seq >= 0);
 }
 
-void submitCommands(SessionDriver &d, quint8 commands)
+void submitCommands(SessionDriver &d, quint8 commands, quint8 mode)
 {
     if (commands & Submit::Buffered)
         d.query("buffered", "SELECT a, b FROM t");
+    if (mode & Mode::Reset)
+        d.reset("reset", "db", {"SET NAMES utf8mb4", "SET AUTOCOMMIT = 1"});
     if (commands & Submit::Streaming)
         d.streamingQuery("streaming", "SELECT a FROM big", 2);
     if (commands & Submit::LoadFile) {
@@ -110,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.start(settings);
 
     if (mode & Mode::FuzzedLogin) {
-        submitCommands(d, commands); // queued while connecting
+        submitCommands(d, commands, mode); // queued while connecting
     } else {
         Greeting g;
         g.flavour = (mode & Mode::MySql) || compression == CompressionAlgorithm::Zstd ? Flavour::MySql : Flavour::MariaDb;
@@ -123,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mode & Mode::SetupStatement)
             d.receive(d.wire.reply({ok()}));
         FUZZ_CHECK(d.session.phase() == Session::Phase::Ready);
-        submitCommands(d, commands);
+        submitCommands(d, commands, mode);
     }
     // What the client wrote up to the login is plain; after it, compressed if agreed.
     const auto checkOutput = [&d] {

@@ -9,7 +9,7 @@ import struct
 import sys
 
 # fuzz_session.cpp's Mode and Submit bits.
-FUZZED_LOGIN, ZLIB, ZSTD, LOCAL_INFILE, MYSQL, SETUP, DEADLINE = 1, 2, 4, 8, 16, 32, 64
+FUZZED_LOGIN, ZLIB, ZSTD, LOCAL_INFILE, MYSQL, SETUP, DEADLINE, RESET = 1, 2, 4, 8, 16, 32, 64, 128
 BUFFERED, STREAMING, PING, PIPELINED, ABANDON, KILL, QUIT, LOAD_FILE = 1, 2, 4, 8, 16, 32, 64, 128
 
 MARIADB_CAPS = 0x0000001D81BFF7FE
@@ -124,6 +124,9 @@ def seeds():
     # LOAD DATA LOCAL INFILE: the request (1), the client's two chunks and empty end (2-4), OK (5).
     yield "local-infile", seed(LOCAL_INFILE, LOAD_FILE | PING, frame([b"\xfbf"]) + frame([ok(affected=2)], 5) + frame([ok()]))
     yield "setup", seed(SETUP, PING, replies([[ok()]], False))
+    # A reset after the buffered query: COM_RESET_CONNECTION, COM_INIT_DB, two statements.
+    yield "reset", seed(RESET, BUFFERED | PING, replies([select, [ok()], [ok()], [ok()], [ok()], [ok()]], False))
+    yield "reset-zlib", seed(RESET | ZLIB, BUFFERED, replies([select, [ok()], [err(1049, b"42000", b"Unknown database 'db'")], [ok()], [ok()]], True))
     yield "unsolicited-err", seed(0, 0, frame([err(1927, b"70100", b"Connection was killed")], 0))
     # The login fuzzed as well.
     yield "login-native", seed(FUZZED_LOGIN, BUFFERED | PING, login(False) + replies([select, [ok()]], False))

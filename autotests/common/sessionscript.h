@@ -231,6 +231,20 @@ public:
     {
         return submit(makeCommand(name, command, argument, false));
     }
+    /*! A session reset as the engine queues it: COM_RESET_CONNECTION, COM_INIT_DB of
+        \a database (unless empty), \a statements; \a name is the group's end. */
+    TestCommandPtr reset(const QString &name, const QByteArray &database, const QList<QByteArray> &statements)
+    {
+        auto cmd = std::make_shared<TestCommand>(); // the session sets its packet and exchange
+        cmd->name = name;
+        if (!acceptsCommands())
+            return submit(cmd);
+        commands[name] = cmd;
+        order.append(cmd);
+        session.reset(cmd, database, statements, querySettings);
+        drain();
+        return cmd;
+    }
     TestCommandPtr quit(const QString &name)
     {
         auto cmd = makeCommand(name, AsyncMySql::Protocol::Command::Quit, {}, false);
@@ -616,6 +630,13 @@ inline QList<Fault> faultsFor(const Step &s)
     if (s.compressed)
         out.append(Fault::WrongCompressedSeq);
     return out;
+}
+
+/*! The command a fault at step \a s is reported on: its owner, or for a statement of a reset
+    group (owner "reset/N") the group's end ("reset"). */
+inline QString reportedOn(const Step &s)
+{
+    return s.owner.section(u'/', 0, 0);
 }
 
 //! The ERR a faulty server sends instead of step \a s: a login refused, or a statement failing.

@@ -456,19 +456,31 @@ Script killHold(const Ctx &c)
             })};
 }
 
-//! What Connection::resetConnection() queues: one pipelined group, one round trip.
+/*! What Connection::resetConnection() queues: one pipelined group, one round trip, reported
+    once, on its end, when the last statement answered. The replies of the statements before
+    the end are owned by "reset/N": a fault there is reported on "reset". */
 Script resetGroup(const Ctx &c)
 {
     return {doing("submit", [](SessionDriver &d) {
-                d.simple("reset", Cmd::ResetConnection);
-                d.simple("initdb", Cmd::InitDb, "shop");
-                d.query("names", "SET NAMES utf8mb4");
+                d.reset("reset", "shop", {"SET NAMES utf8mb4", "SET AUTOCOMMIT = 1"});
+                d.query("after", "SELECT 2");
             }),
-            clientWrites({command(Cmd::ResetConnection), command(Cmd::InitDb, "shop"), command(Cmd::Query, "SET NAMES utf8mb4")}),
-            reply("reset-ok", "reset", {ok()}, c),
-            reply("initdb-ok", "initdb", {ok()}, c),
-            reply("names-ok", "names", {ok()}, c),
-            expectEvents({"finished reset", "finished initdb", "finished names"})};
+            clientWrites({writesCommand(Cmd::ResetConnection, {}, c), writesCommand(Cmd::InitDb, "shop", c),
+                          writesCommand(Cmd::Query, "SET NAMES utf8mb4", c), writesCommand(Cmd::Query, "SET AUTOCOMMIT = 1", c),
+                          writesCommand(Cmd::Query, "SELECT 2", c)}),
+            reply("reset-ok", "reset/1", {ok(0)}, c),
+            reply("initdb-ok", "reset/2", {ok(0)}, c),
+            reply("names-ok", "reset/3", {ok(0)}, c),
+            expectEvents({}), // the group is not done yet
+            reply("autocommit-ok", "reset", {ok(ServerStatus::Autocommit)}, c),
+            expectEvents({"finished reset"}),
+            reply("after-result", "after", resultSet({"x"}, {Cells{Bytes("2")}}, c.mariaDb), c),
+            expectEvents({"finished after"}),
+            checkThat("results", [](SessionDriver &d) {
+                if (!(d.session.status() & ServerStatus::Autocommit))
+                    return QStringLiteral("status %1").arg(d.session.status());
+                return expectLines(d, "after", {"cols x", "row 2", "end affected=0 id=0 status=2"});
+            })};
 }
 
 //! COM_QUIT: written, nothing accepted after it; the server closes, which is the expected end.
@@ -551,6 +563,7 @@ QList<QPair<QString, std::function<Script()>>> operations()
             {"ping", op(plain, [](const Ctx &c) { return simpleCommand(c, Cmd::Ping); })},
             {"init-db", op(plain, [](const Ctx &c) { return simpleCommand(c, Cmd::InitDb, "shop"); })},
             {"reset", op(plain, resetGroup)},
+            {"reset-zlib", op(zlib, resetGroup)},
             {"pipelined", op(plain, pipelined)},
             {"abandon", op(plain, abandonQuery)},
             {"kill-hold", op(plain, killHold)},
@@ -598,6 +611,8 @@ private Q_SLOTS:
     void quitBehindHeldWrites();
     void failureOutlivesCloseInFailed();
     void closeReturnsOnlyTheEnginesCommands();
+    void resetReportsTheFirstFailure();
+    void resetOneAtATimeWithLocalInfile();
     void faults_data();
     void faults();
 };
@@ -887,6 +902,59 @@ void tst_Session::closeReturnsOnlyTheEnginesCommands()
     QCOMPARE(pending.front().get(), d.commands.at("early").get());
 }
 
+/*! Two statements of a reset fail: the group's end reports the first failure, after its own
+    reply; the end cannot be withdrawn (the statements before it report on it). */
+void tst_Session::resetReportsTheFirstFailure()
+{
+    SessionDriver d;
+    QCOMPARE(play(d, login()), QString());
+    d.reset("reset", "gone", {"SET NAMES nonsense", "SET AUTOCOMMIT = 1"});
+    QCOMPARE(d.session.commandCount(), 4);
+    QVERIFY(!d.session.withdraw(*d.commands.at("reset")));
+    QCOMPARE(parseClientOutput(d.takeWritten(), CompressionAlgorithm::None).size(), 4);
+    d.receive(framed({ok()}));
+    d.receive(framed({err(1049, "42000", "Unknown database 'gone'")}));
+    d.receive(framed({err(1115, "42000", "Unknown character set: 'nonsense'")}));
+    QCOMPARE(d.takeEvents(), QStringList());
+    d.receive(framed({ok()}));
+    QCOMPARE(d.takeEvents(), QStringList{"finished reset server 1049 42000"});
+    QVERIFY(d.session.isIdle());
+    d.reset("again", {}, {"SET NAMES utf8mb4"}); // no failure left over from the first group
+    QCOMPARE(parseClientOutput(d.takeWritten(), CompressionAlgorithm::None).size(), 2);
+    d.receive(framed({ok()}));
+    d.receive(framed({ok()}));
+    QCOMPARE(d.takeEvents(), QStringList{"finished again"});
+    QVERIFY(!d.commands.at("again")->failure);
+}
+
+/*! With LOCAL INFILE enabled the reset's statements go one at a time, and a file request to one
+    of them (init_command could be a LOAD DATA) is answered by the session: nothing is loaded. */
+void tst_Session::resetOneAtATimeWithLocalInfile()
+{
+    SessionDriver d;
+    QCOMPARE(play(d, login({Auth::Native, CompressionAlgorithm::None, true})), QString());
+    d.reset("reset", {}, {"LOAD DATA LOCAL INFILE 'x' INTO TABLE t", "SET AUTOCOMMIT = 1"});
+    QList<ClientPacket> out = parseClientOutput(d.takeWritten(), CompressionAlgorithm::None);
+    QCOMPARE(out.size(), 1);
+    QCOMPARE(out.first().command(), quint8(Cmd::ResetConnection));
+    d.receive(framed({ok()}));
+    out = parseClientOutput(d.takeWritten(), CompressionAlgorithm::None);
+    QCOMPARE(out.size(), 1);
+    QCOMPARE(out.first().command(), quint8(Cmd::Query));
+    d.receive(framed({localInfileRequest("x")}));
+    out = parseClientOutput(d.takeWritten(), CompressionAlgorithm::None);
+    QCOMPARE(out.size(), 1); // the empty packet that ends the file
+    QCOMPARE(out.first().seq, 2);
+    QCOMPARE(out.first().payload, QByteArray());
+    QCOMPARE(d.takeEvents(), QStringList());
+    d.receive(framed({ok()}, 3));
+    out = parseClientOutput(d.takeWritten(), CompressionAlgorithm::None);
+    QCOMPARE(out.size(), 1);
+    d.receive(framed({ok()}));
+    QCOMPARE(d.takeEvents(), QStringList{"finished reset"});
+    QVERIFY(d.session.isIdle());
+}
+
 void tst_Session::faults_data()
 {
     QTest::addColumn<QString>("name");
@@ -963,11 +1031,12 @@ void tst_Session::faults()
     }
 
     // The command whose reply was hit.
-    const std::optional<Failure> ownerFailure = at.owner == QLatin1String("open") ? d.openFailure
-            : d.commands.count(at.owner)                                           ? d.commands.at(at.owner)->failure
-                                                                                   : std::nullopt;
+    const QString owner = reportedOn(at);
+    const std::optional<Failure> ownerFailure = owner == QLatin1String("open") ? d.openFailure
+            : d.commands.count(owner)                                        ? d.commands.at(owner)->failure
+                                                                             : std::nullopt;
     if (mustFailOwner(at, fault))
-        QVERIFY2(ownerFailure, qPrintable(at.owner + QStringLiteral(" did not fail")));
+        QVERIFY2(ownerFailure, qPrintable(owner + QStringLiteral(" did not fail")));
     if (fault == Fault::Err && ownerFailure && ownerFailure->fromServer) {
         const std::optional<ErrPacket> expected = parseErr(faultErr(at));
         QVERIFY(expected);
@@ -978,7 +1047,7 @@ void tst_Session::faults()
     // The others: as without the fault, or failed; after an ERR that kept the session in step,
     // exactly as without the fault.
     for (const TestCommandPtr &cmd : std::as_const(d.order)) {
-        if (cmd->name == at.owner || !clean.commands.count(cmd->name))
+        if (cmd->name == owner || !clean.commands.count(cmd->name))
             continue;
         const QString expected = clean.commands.at(cmd->name)->outcome();
         const QString got = cmd->outcome();

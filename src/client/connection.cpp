@@ -112,6 +112,8 @@ QString describeCommand(const PendingCommand &cmd, TextEncoding encoding)
     const QByteArrayView payload = QByteArrayView(cmd.packet).sliced(5);
     switch (Command(quint8(cmd.packet.at(4)))) {
     case Command::Query: {
+        if (cmd.kind == PendingCommand::Kind::ResetEnd) // its failure may be any statement's of the group
+            return QStringLiteral("resetting the session");
         constexpr qsizetype Shown = 200;
         QString sql = decodeText(payload.first(qMin(payload.size(), Shown)), encoding);
         if (payload.size() > Shown)
@@ -493,18 +495,7 @@ void ConnectionPrivate::authenticated()
                                        << "compression; using"
                                        << (compression() == ConnectOptions::Compression::Zlib ? "zlib" : "none");
     }
-    // Session setup, as PyMySQL does it: sql_mode, init_command, then autocommit (unless it
-    // is left to the server). The login OK tells the mode before init_command, which may
-    // change it: then it is set whatever the OK said.
-    QStringList setup = sessionStatements();
-    if (options.autocommit
-        && (!options.initCommand.isEmpty() || *options.autocommit != bool(session.status() & ServerStatus::Autocommit)))
-        setup << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
-    QList<QByteArray> statements;
-    statements.reserve(setup.size());
-    for (const QString &sql : std::as_const(setup))
-        statements.append(encodeText(sql, encoding));
-    session.setUp(statements, querySettings(false));
+    session.setUp(setupStatements(SetupFor::Login), querySettings(false));
 }
 
 void ConnectionPrivate::ready()
@@ -716,13 +707,27 @@ CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bo
     return cmd;
 }
 
-QStringList ConnectionPrivate::sessionStatements() const
+QList<QByteArray> ConnectionPrivate::setupStatements(SetupFor when) const
 {
-    QStringList statements;
+    // As PyMySQL does it: sql_mode, init_command, then autocommit. After a reset first the
+    // character set, which COM_RESET_CONNECTION set back to the server's default.
+    QStringList sql;
+    if (when == SetupFor::Reset)
+        sql << QStringLiteral("SET NAMES %1").arg(charset);
     if (!options.sqlMode.isEmpty())
-        statements << QStringLiteral("SET sql_mode=%1").arg(q->escape(options.sqlMode));
+        sql << QStringLiteral("SET sql_mode=%1").arg(q->escape(options.sqlMode));
     if (!options.initCommand.isEmpty())
-        statements << options.initCommand;
+        sql << options.initCommand;
+    // Unless it is left to the server. The login OK tells the mode before init_command, which
+    // may change it: then it is set whatever the OK said. A reset set the server's default.
+    if (options.autocommit
+        && (when == SetupFor::Reset || !options.initCommand.isEmpty()
+            || *options.autocommit != bool(session.status() & ServerStatus::Autocommit)))
+        sql << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
+    QList<QByteArray> statements;
+    statements.reserve(sql.size());
+    for (const QString &text : std::as_const(sql))
+        statements.append(encodeText(text, encoding));
     return statements;
 }
 
@@ -730,47 +735,28 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
 {
     // COM_RESET_CONNECTION also sets the character set and autocommit back to the server's
     // defaults and may keep a database chosen with USE, so the session is set up again the way
-    // open() did it. All of it is pipelined: one round trip. The first failure is reported
-    // once the last command has answered, so the connection is in step again by then.
-    struct Progress
-    {
-        int pending = 0;
-        std::optional<ErrorInfo> error;
-        std::function<void(const ErrorInfo *)> done;
-    };
-    auto progress = std::make_shared<Progress>();
-    progress->done = std::move(done);
+    // open() did it, pipelined (one round trip); the session reports the group's first failure
+    // once its last statement answered, so the connection is in step again by then.
     // Back to the session as configured: what selectDb() & co. changed is forgotten.
     sessionChanges = {};
     transaction = nullptr; // COM_RESET_CONNECTION rolls it back
     options = baseOptions;
-    auto step = [progress](const ErrorInfo *error) {
-        if (error && !progress->error)
-            progress->error = *error;
-        if (--progress->pending == 0)
-            progress->done(progress->error ? &*progress->error : nullptr);
-    };
-    QList<CommandPtr> steps;
-    steps << simpleCommand(Command::ResetConnection, {}, step);
+    auto cmd = std::make_shared<PendingCommand>();
+    cmd->done = std::move(done);
+    if (!admit(cmd))
+        return cmd;
+    QByteArray db;
     if (!options.database.isEmpty()) {
-        steps << simpleCommand(Command::InitDb, encodeText(options.database, encoding), step);
+        db = encodeText(options.database, encoding);
         database = options.database;
     }
     // Client-side at once: the commands queued after these are encoded in this charset.
     applyCharset(options.charset, nullptr);
-    QStringList statements{QStringLiteral("SET NAMES %1").arg(charset)};
-    statements << sessionStatements();
-    // Left to the server: COM_RESET_CONNECTION has set it back to the server's default.
-    if (options.autocommit)
-        statements << QStringLiteral("SET AUTOCOMMIT = %1").arg(*options.autocommit ? 1 : 0);
-    for (const QString &sql : std::as_const(statements)) {
-        const QByteArray bytes = encodeText(sql, encoding);
-        logQuery(bytes);
-        steps << queryCommand(bytes, false, step);
-    }
-    progress->pending = int(steps.size());
-    for (const CommandPtr &cmd : std::as_const(steps))
-        enqueue(cmd);
+    const QList<QByteArray> statements = setupStatements(SetupFor::Reset);
+    for (const QByteArray &sql : statements)
+        logQuery(sql);
+    session.reset(cmd, db, statements, querySettings(false));
+    flushOutput();
     // What the replies will say (a pool hands the connection out before they arrive).
     // Autocommit as configured; left to the server, its default is what the reset's OK tells.
     quint16 set = 0;
@@ -778,7 +764,7 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
     if (options.autocommit)
         (*options.autocommit ? set : clear) |= quint16(ServerStatus::Autocommit);
     session.assumeStatus(set, clear);
-    return steps.last();
+    return cmd;
 }
 
 void ConnectionPrivate::expectTransactionEnd()

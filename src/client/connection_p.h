@@ -235,7 +235,9 @@ private:
     static ErrorInfo cancelledError();
     static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
     //! What every new session runs after authentication: sql_mode, init_command.
-    QStringList sessionStatements() const;
+    enum class SetupFor { Login, Reset };
+    //! The statements that set the session up as configured, encoded: after the login or a reset.
+    QList<QByteArray> setupStatements(SetupFor when) const;
 
     // --- connection lifecycle ----------------------------------------------------------------
     //! One warning that a Preferred session goes on in plain text (the server offers no TLS).

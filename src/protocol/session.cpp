@@ -28,20 +28,36 @@ Failure protocolFailure(quint16 code, const QString &why)
     return clientFailure(Error::Type::Internal, code, "HY000", QStringLiteral("Protocol error: %1").arg(why));
 }
 
+/*! Makes \a cmd the command \a command with \a argument: its packet, and an exchange for
+    the reply (a query's rows are dropped: nobody reads what setup statements return). */
+void prepareOwnCommand(Session::Command &cmd, Command command, QByteArrayView argument,
+                       const QueryExchange::Settings &settings)
+{
+    quint8 replySeq = 1;
+    cmd.packet = commandPacket(quint8(command), argument, &replySeq);
+    if (command == Command::Query) {
+        auto ex = std::make_unique<QueryExchange>(settings, &discardSink);
+        cmd.query = ex.get();
+        cmd.exchange = std::move(ex);
+    } else {
+        cmd.exchange = std::make_unique<SimpleExchange>();
+    }
+    cmd.exchange->setNextSequenceId(replySeq);
+}
+
 } // namespace
 
-//! A setup statement (sql_mode, init_command, autocommit): the session's own command.
+//! A setup or reset statement: the session's own command.
 struct Session::SetupCommand final : Command
 {
-    SetupCommand(const QByteArray &sql, const QueryExchange::Settings &settings)
+    SetupCommand(Protocol::Command command, QByteArrayView argument, const QueryExchange::Settings &settings,
+                 const Command *groupEnd = nullptr)
+        : groupEnd(groupEnd)
     {
-        quint8 replySeq = 1;
-        packet = commandPacket(quint8(Protocol::Command::Query), sql, &replySeq);
-        auto ex = std::make_unique<QueryExchange>(settings, &discardSink);
-        ex->setNextSequenceId(replySeq);
-        query = ex.get();
-        exchange = std::move(ex);
+        kind = Kind::Setup;
+        prepareOwnCommand(*this, command, argument, settings);
     }
+    const Command *groupEnd; //!< reset(): the engine's command its failure is reported on
 };
 
 Session::Session(Listener *listener) : m_listener(listener) { }
@@ -64,6 +80,7 @@ void Session::start(Settings settings, Clock::time_point now)
     m_upload = Upload::None;
     m_readPaused = false;
     m_setupPending = 0;
+    m_groupFailures.clear();
     m_reader.reset();
     m_reader.setMaxPayload(m_settings.maxPayload);
     m_compressor.reset();
@@ -156,6 +173,7 @@ std::deque<Session::CommandPtr> Session::close(bool failed)
     m_compressor.reset();
     m_decompressor.reset();
     m_setupPending = 0;
+    m_groupFailures.clear();
     m_interrupt = Interrupt::None;
     m_killTarget = nullptr;
     m_upload = Upload::None;
@@ -166,7 +184,7 @@ std::deque<Session::CommandPtr> Session::close(bool failed)
     // get them to fail (it takes every command returned for one of its own).
     std::deque<CommandPtr> pending = std::exchange(m_commands, {});
     pending.erase(std::remove_if(pending.begin(), pending.end(),
-                                 [](const CommandPtr &c) { return dynamic_cast<const SetupCommand *>(c.get()) != nullptr; }),
+                                 [](const CommandPtr &c) { return c->kind == Command::Kind::Setup; }),
                   pending.end());
     return pending;
 }
@@ -194,9 +212,8 @@ bool Session::sayGoodbye()
 {
     if (m_phase != Phase::Ready || m_upload != Upload::None)
         return false;
-    // With LOCAL INFILE allowed, a command whose reply is still coming may turn into a file
-    // request, and the server would take COM_QUIT for the file's content.
-    if (m_settings.localInfile && std::any_of(m_commands.begin(), m_commands.end(), [](const CommandPtr &c) { return c->written; }))
+    // Behind a command whose reply is still coming, COM_QUIT could be taken for a file's content.
+    if (!mayWriteBehindFront() && std::any_of(m_commands.begin(), m_commands.end(), [](const CommandPtr &c) { return c->written; }))
         return false;
     // Behind commands that are queued but not written yet nothing is lost: they fail anyway.
     writePackets(commandPacket(quint8(Protocol::Command::Quit)), 0);
@@ -297,8 +314,8 @@ bool Session::handlePacket(const Packet &packet)
     if (cmd->query) {
         if (const auto file = cmd->query->takeFileRequest()) {
             m_upload = Upload::Sending;
-            if (m_phase == Phase::SettingUp || !m_listener)
-                sendFileChunk({}); // a setup statement has no file to send: nothing is loaded
+            if (cmd->kind != Command::Kind::Engine || !m_listener)
+                sendFileChunk({}); // a setup or reset statement has no file to send: nothing is loaded
             else
                 m_listener->fileRequested(CommandPtr(m_commands.front()), *file); // a copy: it may close the session
         }
@@ -369,7 +386,7 @@ void Session::setUp(const QList<QByteArray> &statements, const QueryExchange::Se
     std::vector<CommandPtr> setup;
     setup.reserve(statements.size());
     for (const QByteArray &sql : statements)
-        setup.push_back(std::make_shared<SetupCommand>(sql, settings));
+        setup.push_back(std::make_shared<SetupCommand>(Protocol::Command::Query, sql, settings));
     // These go before anything the user queued meanwhile (which is not written yet).
     m_commands.insert(m_commands.begin(), setup.begin(), setup.end());
     for (const CommandPtr &cmd : setup)
@@ -419,18 +436,41 @@ void Session::finishFront(Exchange::Status status)
             becomeReady();
         return;
     }
-    if (m_listener)
-        m_listener->commandFinished(cmd, failure);
+    // A reset group is reported on its end command, with the group's first failure.
+    const std::optional<Failure> earlier = cmd->kind == Command::Kind::ResetEnd ? takeGroupFailure(cmd.get()) : std::nullopt;
+    if (m_listener && cmd->kind != Command::Kind::Setup)
+        m_listener->commandFinished(cmd, earlier ? &*earlier : failure);
     if (generation != m_generation)
         return;
     if (failure && failure->fatal) {
         fail(*failure);
         return;
     }
+    if (failure && cmd->kind == Command::Kind::Setup) {
+        const Command *end = static_cast<const SetupCommand &>(*cmd).groupEnd;
+        const auto noted = std::find_if(m_groupFailures.begin(), m_groupFailures.end(), [end](const auto &f) { return f.first == end; });
+        if (noted == m_groupFailures.end())
+            m_groupFailures.emplace_back(end, *failure);
+    }
+    afterReply();
+}
+
+void Session::afterReply()
+{
     if (m_interrupt != Interrupt::None)
         releaseWrites();
     else if (m_settings.localInfile)
         writePending(); // one command at a time: the next goes out now
+}
+
+std::optional<Failure> Session::takeGroupFailure(const Command *end)
+{
+    const auto it = std::find_if(m_groupFailures.begin(), m_groupFailures.end(), [end](const auto &f) { return f.first == end; });
+    if (it == m_groupFailures.end())
+        return std::nullopt;
+    Failure failure = std::move(it->second);
+    m_groupFailures.erase(it);
+    return failure;
 }
 
 void Session::updateFromOk(const OkPacket &ok)
@@ -452,14 +492,35 @@ bool Session::mayWriteNow() const
     return (m_phase == Phase::Ready || m_phase == Phase::Quitting) && m_interrupt == Interrupt::None;
 }
 
+bool Session::mayWriteBehindFront() const
+{
+    // With LOCAL INFILE enabled any reply may turn into a file request, and the server would
+    // read a command written behind it as the file's content: one command at a time.
+    return !m_settings.localInfile;
+}
+
 void Session::submit(const CommandPtr &command)
 {
     Q_ASSERT(isOpen());
     m_commands.push_back(command);
     // Pipelining: written now, replies are matched in order. Those before it are written
     // already unless something holds writes back; then writePending() catches up later.
-    if (mayWriteNow() && (!m_settings.localInfile || m_commands.size() == 1))
+    if (mayWriteNow() && (m_commands.size() == 1 || mayWriteBehindFront()))
         write(*command);
+}
+
+void Session::reset(const CommandPtr &command, const QByteArray &database, const QList<QByteArray> &statements,
+                    const QueryExchange::Settings &settings)
+{
+    Q_ASSERT(!statements.isEmpty());
+    submit(std::make_shared<SetupCommand>(Protocol::Command::ResetConnection, QByteArrayView(), settings, command.get()));
+    if (!database.isEmpty())
+        submit(std::make_shared<SetupCommand>(Protocol::Command::InitDb, database, settings, command.get()));
+    for (qsizetype i = 0; i + 1 < statements.size(); ++i)
+        submit(std::make_shared<SetupCommand>(Protocol::Command::Query, statements.at(i), settings, command.get()));
+    prepareOwnCommand(*command, Protocol::Command::Query, statements.last(), settings);
+    command->kind = Command::Kind::ResetEnd;
+    submit(command);
 }
 
 void Session::writePending()
@@ -469,9 +530,7 @@ void Session::writePending()
     for (const CommandPtr &cmd : m_commands) {
         if (cmd->written)
             continue;
-        // Not past a command with LOCAL INFILE enabled: the server would read the next
-        // command as the file's content.
-        if (m_settings.localInfile && cmd != m_commands.front())
+        if (cmd != m_commands.front() && !mayWriteBehindFront())
             break;
         write(*cmd);
     }
@@ -519,7 +578,8 @@ void Session::expectReplyOf(const Command &cmd)
 bool Session::withdraw(const Command &command)
 {
     const auto it = std::find_if(m_commands.begin(), m_commands.end(), [&](const CommandPtr &c) { return c.get() == &command; });
-    if (it == m_commands.end() || (*it)->written)
+    // A reset group's end stays: its statements before it report their failures on it.
+    if (it == m_commands.end() || (*it)->written || (*it)->kind == Command::Kind::ResetEnd)
         return false;
     m_commands.erase(it);
     return true;

@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace AsyncMySql::Protocol {
 
@@ -81,7 +82,12 @@ public:
             reading (back-pressure). Null for buffered results. */
         ResultSink *stream = nullptr;
 
+        /*! Whose it is. Setup: the session's own (a setup or reset statement), never reported
+            to the engine; ResetEnd: the engine's command that ends a reset() group. */
+        enum class Kind : quint8 { Engine, Setup, ResetEnd };
+
         // The session's bookkeeping (read-only for the engine).
+        Kind kind = Kind::Engine;
         bool written = false;          //!< its packet went out
         bool replied = false;          //!< its reply is complete
         quint8 replyCompressedSeq = 0; //!< compressed protocol: the sequence id its reply starts with
@@ -150,6 +156,14 @@ public:
         command, with \a settings for their exchanges; phase Ready once all succeeded (at once
         if there are none), failed() at the first that fails. */
     void setUp(const QList<QByteArray> &statements, const QueryExchange::Settings &settings);
+    /*! Queues a session reset, pipelined like any commands: COM_RESET_CONNECTION, COM_INIT_DB
+        of \a database (unless empty), then \a statements (encoded SQL, at least one). \a command
+        is the engine's handle for the group: the session makes it the last statement (it sets
+        its packet and exchange) and reports it in commandFinished() once the last statement
+        answered, with the group's first failure. A fatal failure ends the session as usual,
+        and \a command comes back from close(). Not withdrawable once queued. */
+    void reset(const CommandPtr &command, const QByteArray &database, const QList<QByteArray> &statements,
+               const QueryExchange::Settings &settings);
     //! When the connect deadline passes, if it is still connecting.
     std::optional<Clock::time_point> deadline() const;
     //! Fails the session (2003, "timed out") if it is still connecting at \a now past the deadline.
@@ -186,7 +200,8 @@ public:
         when Ready, unless an interrupt holds writes or LOCAL INFILE allows only one at a time. */
     void submit(const CommandPtr &command);
     /*! Takes \a command out of the queue if it was not written; false if it was written (its
-        reply is still read and dropped: the engine ignores its commandFinished()) or is gone. */
+        reply is still read and dropped: the engine ignores its commandFinished()), ends a
+        reset() group (the same), or is gone. */
     bool withdraw(const Command &command);
     bool contains(const Command &command) const;
     //! The command whose reply is read now (or next), or null.
@@ -252,6 +267,9 @@ private:
     void write(Command &command);
     void writePending();
     bool mayWriteNow() const;
+    bool mayWriteBehindFront() const;
+    void afterReply();
+    std::optional<Failure> takeGroupFailure(const Command *end);
     quint8 writePackets(const QByteArray &packets, quint8 compressedSeq);
     void writeReplyPackets(const QByteArray &packets);
     void expectReplyOf(const Command &command);
@@ -277,6 +295,8 @@ private:
     std::unique_ptr<ConnectExchange> m_connect;
     std::deque<CommandPtr> m_commands; // front: the one whose reply is being read
     int m_setupPending = 0;            // SettingUp: setup statements without a reply yet
+    // A reset() group's first failure until its end command answers, keyed by that command.
+    std::vector<std::pair<const Command *, Failure>> m_groupFailures;
     const Command *m_killTarget = nullptr;
     QByteArray m_output;
 
