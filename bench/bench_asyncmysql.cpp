@@ -7,6 +7,12 @@
 //   point            BENCH_POINT_N sequential lookups SELECT id, name ... WHERE id = %s, the id
 //                    passed as an execute() argument; each query is sent when the previous
 //                    one's future has finished.
+//                    BENCH_POINT_FORM=query|callback runs point_query's or point_callback's
+//                    form under this name (for ../shared/bench-peers/cost.sh).
+//   point_query      (not a peer workload) the same lookups through Connection::query(), one
+//                    QFuture<ResultSet> and one continuation each.
+//   point_callback   (not a peer workload) the same through the callback form of
+//                    Connection::query() (context object + callable): no QFuture at all.
 //   point_pipelined  (not a peer workload) the same lookups, all issued at once on the one
 //                    connection through Connection::query(); the library pipelines them.
 //   concurrent       the same lookups, 64 in flight over a Pool of 8 connections, each one
@@ -289,19 +295,72 @@ qint64 pointChecksum(const QList<Row> &rows)
     return row.value(0).toLongLong() + row.value(1).toString().size();
 }
 
-//! Lookups from..to-1, one at a time: the next execute() goes out when the previous finished.
-QFuture<RunResult> pointSequential(Bench &b, long from, long to)
+//! How the sequential lookups are written: each form as cheap as it goes.
+enum class PointForm {
+    Cursor,   //!< cursor->execute(sql, {id}), then the buffered rows: the peers' shape
+    Query,    //!< connection->query(sql, {id}), a QFuture<ResultSet>
+    Callback, //!< connection->query(sql, {id}, context, onDone): no QFuture
+};
+
+/*! Lookups from..to-1, one at a time: the next goes out from the previous one's continuation
+    (callback). One continuation per query, nothing else: a failure ends the bench through
+    Connection::errorOccurred (connected in main()), not through a handler per query. */
+QFuture<RunResult> pointSequential(Bench &b, long from, long to, PointForm form)
 {
-    Cursor *cur = b.cursor;
-    const qint64 maxId = b.maxId;
-    auto sum = std::make_shared<qint64>(0);
-    return sequence(from, to, [cur, maxId, sum](long i) {
-               return cur->execute(PointSql, {pointId(i, maxId)})
-                       .then(context, [cur](qint64) { return cur->fetchAll(); })
-                       .unwrap()
-                       .then(context, [sum](const QList<Row> &rows) { *sum += pointChecksum(rows); });
-           })
-            .then(context, [from, to, sum] { return RunResult{to - from, *sum}; });
+    struct State
+    {
+        QPromise<RunResult> promise;
+        Bench *bench = nullptr;
+        PointForm form = PointForm::Cursor;
+        long next = 0;
+        long end = 0;
+        long count = 0;
+        qint64 sum = 0;
+    };
+    struct Step
+    {
+        static void done(const std::shared_ptr<State> &s, qint64 checksum)
+        {
+            s->sum += checksum;
+            run(s);
+        }
+        static void run(const std::shared_ptr<State> &s)
+        {
+            if (s->next >= s->end) {
+                s->promise.addResult(RunResult{s->count, s->sum});
+                s->promise.finish();
+                return;
+            }
+            Bench &b = *s->bench;
+            const QVariantList args{pointId(s->next++, b.maxId)};
+            switch (s->form) {
+            case PointForm::Cursor:
+                // A buffered cursor holds its rows once execute() finished: fetchAll()'s future is ready.
+                (void)b.cursor->execute(PointSql, args).then(context, [s](qint64) {
+                    done(s, pointChecksum(s->bench->cursor->fetchAll().result()));
+                });
+                break;
+            case PointForm::Query:
+                (void)b.connection->query(PointSql, args).then(context, [s](const ResultSet &rs) {
+                    done(s, pointChecksum(rs.rows()));
+                });
+                break;
+            case PointForm::Callback:
+                b.connection->query(PointSql, args, context, [s](const ResultSet &rs) { done(s, pointChecksum(rs.rows())); });
+                break;
+            }
+        }
+    };
+    auto s = std::make_shared<State>();
+    s->bench = &b;
+    s->form = form;
+    s->next = from;
+    s->end = to;
+    s->count = to - from;
+    s->promise.start();
+    QFuture<RunResult> f = s->promise.future();
+    Step::run(s);
+    return f;
 }
 
 //! Lookups from..to-1, all issued at once on the one connection (pipelined by the library).
@@ -477,7 +536,7 @@ QFuture<void> measure(Bench &b, const char *workload, const char *family, int ru
 }
 
 //! Untimed warm-up of n/20 lookups (1000 for 20000, as the peers), then the timed runs.
-QFuture<void> measurePoint(Bench &b, const char *workload, QFuture<RunResult> (*run)(Bench &, long, long))
+QFuture<void> measurePoint(Bench &b, const char *workload, std::function<QFuture<RunResult>(Bench &, long, long)> run)
 {
     const long n = b.config.pointN;
     const int runs = b.config.pointRuns;
@@ -497,7 +556,38 @@ QFuture<void> benchRead(Bench &b)
     return measure(b, "read", "read", b.config.readRuns, [bp] { return readOnce(*bp); });
 }
 
-QFuture<void> benchPoint(Bench &b) { return measurePoint(b, "point", pointSequential); }
+PointForm pointFormOf(const QString &name)
+{
+    if (name == u"query")
+        return PointForm::Query;
+    if (name == u"callback")
+        return PointForm::Callback;
+    if (!name.isEmpty() && name != u"cursor")
+        die("BENCH_POINT_FORM", QStringLiteral("unknown form '%1' (cursor, query, callback)").arg(name));
+    return PointForm::Cursor;
+}
+
+/*! The peers' workload. BENCH_POINT_FORM (cursor, the default; query; callback) makes it run one
+    of the other forms under this name, for cost.sh, which knows only "point". */
+QFuture<void> benchPoint(Bench &b)
+{
+    const PointForm form = pointFormOf(qEnvironmentVariable("BENCH_POINT_FORM"));
+    return measurePoint(b, "point", [form](Bench &bench, long from, long to) { return pointSequential(bench, from, to, form); });
+}
+
+QFuture<void> benchPointQuery(Bench &b)
+{
+    return measurePoint(b, "point_query", [](Bench &bench, long from, long to) {
+        return pointSequential(bench, from, to, PointForm::Query);
+    });
+}
+
+QFuture<void> benchPointCallback(Bench &b)
+{
+    return measurePoint(b, "point_callback", [](Bench &bench, long from, long to) {
+        return pointSequential(bench, from, to, PointForm::Callback);
+    });
+}
 
 QFuture<void> benchPointPipelined(Bench &b) { return measurePoint(b, "point_pipelined", pointPipelined); }
 
@@ -613,6 +703,8 @@ struct Workload
 const Workload workloads[] = {
     {"read", benchRead},
     {"point", benchPoint},
+    {"point_query", benchPointQuery},
+    {"point_callback", benchPointCallback},
     {"point_pipelined", benchPointPipelined},
     {"concurrent", benchConcurrent},
     {"pool_lookup", benchPoolLookup},
@@ -645,6 +737,9 @@ int main(int argc, char **argv)
 
     wallClock.start();
     b->connection = new Connection(b->config.connect, &app);
+    // Every failure of a command is reported here too: the point loops need no handler per query.
+    QObject::connect(b->connection, &Connection::errorOccurred, &app,
+                     [](const Error &e) { die("query", QString::fromUtf8(e.what())); });
     orDie(b->connection->open()
                   .then(&app, [b, readsBenchRows] {
                       b->cursor = b->connection->cursor();

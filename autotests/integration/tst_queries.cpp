@@ -234,6 +234,75 @@ private Q_SLOTS:
         QCOMPARE(AWAIT(cur->fetchOne())->value(0).toInt(), 10);
     }
 
+    //! The callback form: the result from a queued call, the next query from inside the callback.
+    void callbackForm()
+    {
+        QList<qint64> got;
+        bool inside = true;
+        bool queuedCall = true;
+        conn->query(QStringLiteral("SELECT %s + 1"), {41}, this, [&](const ResultSet &rs, const Error *error) {
+            queuedCall = !inside;
+            QVERIFY(!error);
+            got << rs.rows().value(0).value(0).toLongLong();
+            conn->query(QStringLiteral("SELECT 7"), this, [&](const ResultSet &next) { got << next.rows().value(0).value(0).toLongLong(); });
+        });
+        inside = false;
+        QVERIFY(got.isEmpty());
+        QTRY_COMPARE(got, (QList<qint64>{42, 7}));
+        QVERIFY(queuedCall);
+    }
+
+    /*! A failure: errorOccurred first, then the callback with the error; the one-argument form
+        is not called. */
+    void callbackFormFailures()
+    {
+        QStringList events;
+        QObject listening; // disconnects when the test ends, also when it fails
+        connect(conn.get(), &Connection::errorOccurred, &listening,
+                [&](const Error &e) { events << QStringLiteral("signal %1").arg(e.code()); });
+        conn->query(QStringLiteral("SELEKT 1"), this, [&](const ResultSet &rs, const Error *error) {
+            QVERIFY(rs.rows().isEmpty());
+            events << (error ? QStringLiteral("callback %1 %2").arg(error->code()).arg(error->type() == Error::Type::Programming) : QStringLiteral("callback ok"));
+        });
+        bool oneArgumentCalled = false;
+        conn->query(QStringLiteral("SELECT * FROM no_such_table"), this, [&](const ResultSet &) { oneArgumentCalled = true; });
+        // An interpolation error fails before anything is sent, from a queued call too.
+        conn->query(QStringLiteral("SELECT %s, %s"), {1}, this, [&](const ResultSet &, const Error *error) {
+            events << (error ? QStringLiteral("callback %1").arg(error->type() == Error::Type::Programming) : QStringLiteral("callback ok"));
+        });
+        QVERIFY(events.isEmpty());
+        QTRY_COMPARE(events.size(), 5);
+        // The interpolation error first: it failed at once, the others when their replies came.
+        QCOMPARE(events, (QStringList{"signal 0", "callback 1", "signal 1064", "callback 1064 1", "signal 1146"}));
+        QVERIFY(!oneArgumentCalled);
+        QCOMPARE(count(QStringLiteral("SELECT 3")), qint64(3)); // in step
+    }
+
+    //! Not called once the context is gone; the connection stays in step.
+    void callbackFormContextGone()
+    {
+        auto *receiver = new QObject;
+        bool called = false;
+        conn->query(QStringLiteral("SELECT SLEEP(0.1)"), receiver, [&](const ResultSet &) { called = true; });
+        delete receiver;
+        QCOMPARE(count(QStringLiteral("SELECT 5")), qint64(5));
+        QVERIFY(!called);
+    }
+
+    //! ConnectOptions::queryTimeout applies to the callback form.
+    void callbackFormTimeout()
+    {
+        ConnectOptions o = TestUtil::options();
+        o.queryTimeout = std::chrono::milliseconds(300);
+        Connection c(o);
+        AWAIT(c.open());
+        std::optional<int> code;
+        c.query(QStringLiteral("SELECT SLEEP(10)"), this, [&](const ResultSet &, const Error *error) { code = error ? error->code() : 0; });
+        QTRY_VERIFY_WITH_TIMEOUT(code.has_value(), 5000);
+        QCOMPARE(*code, 3024);
+        QCOMPARE(AWAIT(c.query(QStringLiteral("SELECT 9"))).rows().value(0).value(0).toInt(), 9);
+    }
+
     void cancelQueuedQueryKeepsOthers()
     {
         Connection c(TestUtil::options());

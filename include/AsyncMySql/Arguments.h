@@ -5,6 +5,7 @@
 
 #include <AsyncMySql/global.h>
 
+#include <QtCore/QObject>
 #include <QtCore/QVariant>
 
 #include <cstddef>
@@ -38,13 +39,23 @@ QVariant toVariant(T &&value)
         return QVariant::fromValue(std::forward<T>(value)); // DateTime, Duration, registered types
 }
 
+//! A pointer to a QObject: never a value, but the context of a callback form such as Connection::query(sql, args, context, onDone).
+template<typename T>
+constexpr bool isObjectPointer()
+{
+    using D = std::decay_t<T>;
+    return std::is_pointer_v<D> && std::is_base_of_v<QObject, std::remove_cv_t<std::remove_pointer_t<D>>>;
+}
+
 /*! True for an argument pack the variadic overloads take: one or more values, except a single
     QVariantList or QVariantMap, which the (sql, QVariantList) and (sql, QVariantMap) overloads
-    take as the whole argument list. */
+    take as the whole argument list, and except packs with a QObject pointer (callback forms). */
 template<typename... Args>
 constexpr bool isValuePack()
 {
     if constexpr (sizeof...(Args) == 0)
+        return false;
+    else if constexpr ((isObjectPointer<Args>() || ...))
         return false;
     else if constexpr (sizeof...(Args) == 1)
         return !(std::is_same_v<std::decay_t<Args>, QVariantList> || ...)

@@ -9,6 +9,7 @@
 
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
+#include <QtCore/QPointer>
 #include <QtCore/QPromise>
 #include <QtNetwork/QSslCipher>
 
@@ -21,6 +22,50 @@ namespace AsyncMySql {
 
 class ConnectionPrivate;
 class Cursor;
+
+namespace Detail {
+/*! What the callback form of Connection::query() keeps of its callable: one object per query,
+    the callable inside. Runs it only while the context object lives. */
+class ASYNCMYSQL_EXPORT QueryCallback
+{
+public:
+    explicit QueryCallback(const QObject *context) : m_context(context) { }
+    virtual ~QueryCallback();
+    QueryCallback(const QueryCallback &) = delete;
+    QueryCallback &operator=(const QueryCallback &) = delete;
+    //! Calls the callable with \a result (empty on failure) and \a error (null on success).
+    void run(const ResultSet &result, const Error *error)
+    {
+        if (m_context)
+            invoke(result, error);
+    }
+
+protected:
+    virtual void invoke(const ResultSet &result, const Error *error) = 0;
+
+private:
+    QPointer<const QObject> m_context;
+};
+
+template<typename Callable>
+class QueryCallbackFor final : public QueryCallback
+{
+public:
+    QueryCallbackFor(const QObject *context, Callable callable) : QueryCallback(context), m_callable(std::move(callable)) { }
+
+protected:
+    void invoke(const ResultSet &result, const Error *error) override
+    {
+        if constexpr (std::is_invocable_v<Callable &, const ResultSet &, const Error *>)
+            std::invoke(m_callable, result, error);
+        else if (!error) // the one-argument form hears of failures through errorOccurred() only
+            std::invoke(m_callable, result);
+    }
+
+private:
+    Callable m_callable;
+};
+} // namespace Detail
 
 /*!
     One session with a MySQL or MariaDB server, driven by the Qt event loop of the thread it
@@ -82,6 +127,33 @@ public:
     [[nodiscard]] QFuture<ResultSet> query(const QString &sql, Args &&...args)
     {
         return query(sql, Arguments::list(std::forward<Args>(args)...));
+    }
+    /*!
+        The callback form of query(), for hot paths: no QFuture is made (a future's shared
+        state, mutex and wait condition, and one more of each per continuation, cost more than
+        the rest of a query). \a onDone runs once, from a queued call in the connection's thread
+        (never inside readyRead, so it may issue the next query), and never once \a context is
+        destroyed; \a context must live in the connection's thread.
+
+        \a onDone is `void(const ResultSet &result, const Error *error)` (error null on success,
+        result empty on failure) or `void(const ResultSet &result)`, which is called on success
+        only: failures then reach errorOccurred() alone. Failures are reported on
+        errorOccurred() in both forms, as for every command. ConnectOptions::queryTimeout
+        applies; there is no future to cancel.
+    */
+    template<typename Callable>
+    void query(const QString &sql, const QVariantList &args, const QObject *context, Callable &&onDone)
+    {
+        using F = std::decay_t<Callable>;
+        static_assert(std::is_invocable_v<F &, const ResultSet &, const Error *> || std::is_invocable_v<F &, const ResultSet &>,
+                      "onDone must take (const ResultSet &, const Error *) or (const ResultSet &)");
+        queryWithCallback(sql, args, std::make_shared<Detail::QueryCallbackFor<F>>(context, std::forward<Callable>(onDone)));
+    }
+    //! The callback form of query() without arguments.
+    template<typename Callable>
+    void query(const QString &sql, const QObject *context, Callable &&onDone)
+    {
+        query(sql, QVariantList(), context, std::forward<Callable>(onDone));
     }
     /*! COM_PING. With \a reconnect (aiomysql's default) a closed connection is opened first,
         and one whose server end went away without this side noticing yet (KILL CONNECTION, a
@@ -198,6 +270,8 @@ Q_SIGNALS:
     void queryLogged(const QString &sql);
 
 private:
+    void queryWithCallback(const QString &sql, const QVariantList &args, std::shared_ptr<Detail::QueryCallback> callback);
+
     friend class ConnectionPrivate;
     friend class Cursor;
     friend class CursorPrivate;

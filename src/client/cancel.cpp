@@ -27,7 +27,7 @@ void ConnectionPrivate::watchFuture(QFuture<void> future, std::chrono::milliseco
                                     std::function<void(const ErrorInfo &)> stop)
 {
     const QDeadlineTimer deadline = timeout.count() > 0 ? QDeadlineTimer(timeout) : QDeadlineTimer(QDeadlineTimer::Forever);
-    watched.push_back(Watched{std::move(future), timeout, deadline, std::move(stop)});
+    watched.push_back(Watched{std::move(future), {}, false, timeout, deadline, std::move(stop)});
     if (!sweepTimer.isActive())
         sweepTimer.start();
 }
@@ -38,11 +38,17 @@ void ConnectionPrivate::sweepWatched()
     std::vector<Watched> now = std::exchange(watched, {});
     std::vector<Watched> keep;
     for (Watched &w : now) {
-        if (w.future.isFinished())
+        if (w.byCommand) {
+            const CommandPtr cmd = w.command.lock();
+            if (!cmd || cmd->callbackQueued)
+                continue;
+        } else if (w.future.isFinished()) {
             continue;
-        if (w.future.isCanceled())
+        } else if (w.future.isCanceled()) {
             w.stop(cancelledError());
-        else if (w.deadline.hasExpired())
+            continue;
+        }
+        if (w.deadline.hasExpired())
             w.stop(timeoutError(w.timeout));
         else
             keep.push_back(std::move(w));

@@ -85,10 +85,15 @@ void ConnectionPrivate::flushDeferred()
     flushCall.cancel();
     // Callbacks may queue more work (e.g. a continuation sending the next query): that goes
     // into the next round, in order.
+    // The lists swap places, so neither is allocated anew each round (a callback may also
+    // flush from a nested event loop: then it takes a list of its own).
     while (!deferred.isEmpty()) {
-        const auto batch = std::exchange(deferred, {});
-        for (const auto &f : batch)
+        QList<std::function<void()>> batch = std::exchange(spareDeferred, {});
+        batch.swap(deferred);
+        for (const auto &f : std::as_const(batch))
             f();
+        batch.clear(); // keeps the capacity
+        spareDeferred = std::move(batch);
     }
 }
 
@@ -550,6 +555,10 @@ void ConnectionPrivate::failed(const Failure &failure) { fatal(ErrorInfo::fromFa
 
 void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bool report)
 {
+    if (cmd.callback) {
+        completeCallback(cmd, error, report);
+        return;
+    }
     PendingCommand::Done done = std::exchange(cmd.done, {});
     if (!done)
         return; // abandoned: its future has finished already
@@ -565,6 +574,28 @@ void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bo
     } else {
         defer([done, e = *error] { done(&e); });
     }
+}
+
+void ConnectionPrivate::completeCallback(PendingCommand &cmd, const ErrorInfo *error, bool report)
+{
+    if (cmd.callbackQueued)
+        return; // abandoned: it failed already
+    cmd.callbackQueued = true;
+    const auto run = [](PendingCommand &c, const Error *e) {
+        const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(c.callback, {});
+        callback->run(e || !c.sink ? ResultSet() : c.sink->results.value(0), e);
+    };
+    if (!error) {
+        // The command alone is captured, which std::function keeps without allocating.
+        defer([self = cmd.shared_from_this(), run] { run(*self, nullptr); });
+        return;
+    }
+    const ErrorInfo e = report ? error->reported(describeCommand(cmd, encoding)) : *error;
+    defer([this, self = cmd.shared_from_this(), run, e, report] {
+        if (report)
+            emitFailure(e); // before the callback, as for futures
+        run(*self, e.make().get());
+    });
 }
 
 // --- commands ---------------------------------------------------------------------------------
@@ -707,6 +738,30 @@ CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bo
     return cmd;
 }
 
+void ConnectionPrivate::runQuery(const QByteArray &sql, std::shared_ptr<Detail::QueryCallback> callback,
+                                 std::chrono::milliseconds timeout)
+{
+    logQuery(sql);
+    CommandPtr cmd = queryCommand(sql, false, {});
+    cmd->callback = std::move(callback);
+    enqueue(cmd);
+    if (timeout.count() > 0 && !cmd->callbackQueued) {
+        watched.push_back(Watched{{}, cmd, true, timeout, QDeadlineTimer(timeout), [this, weak = std::weak_ptr<PendingCommand>(cmd)](const ErrorInfo &why) {
+                                      if (const CommandPtr c = weak.lock())
+                                          abandon(c, why);
+                                  }});
+        if (!sweepTimer.isActive())
+            sweepTimer.start();
+    }
+}
+
+void ConnectionPrivate::failCallback(std::shared_ptr<Detail::QueryCallback> callback, const ErrorInfo &error)
+{
+    auto cmd = std::make_shared<PendingCommand>();
+    cmd->callback = std::move(callback);
+    complete(*cmd, &error);
+}
+
 QList<QByteArray> ConnectionPrivate::setupStatements(SetupFor when) const
 {
     // As PyMySQL does it: sql_mode, init_command, then autocommit. After a reset first the
@@ -840,6 +895,19 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     });
     return promise->future();
 }
+
+void Connection::queryWithCallback(const QString &sql, const QVariantList &args, std::shared_ptr<Detail::QueryCallback> callback)
+{
+    SqlWriter writer = d->sqlWriter();
+    ErrorInfo error;
+    if (!interpolate(writer, sql, args, error)) {
+        d->failCallback(std::move(callback), error);
+        return;
+    }
+    d->runQuery(writer.take(), std::move(callback), d->options.queryTimeout);
+}
+
+Detail::QueryCallback::~QueryCallback() = default;
 
 QFuture<void> Connection::ping(bool reconnect)
 {

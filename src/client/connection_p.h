@@ -43,13 +43,16 @@ private:
 
 /*! A command in the connection's queue: the session's part (its bytes, its reply parser, its
     place in the queue), and who waits for it. */
-struct PendingCommand final : Protocol::Session::Command
+struct PendingCommand final : Protocol::Session::Command, std::enable_shared_from_this<PendingCommand>
 {
     using Done = std::function<void(const ErrorInfo *error)>;
 
     std::shared_ptr<BufferedSink> sink;          // buffered queries
     std::shared_ptr<StreamingSink> streamSink;   // streaming queries (Command::stream is it)
     Done done;         // called from a queued call once the reply is complete or failed
+    //! Instead of done: Connection::query()'s callback form (its result is sink's first).
+    std::shared_ptr<Detail::QueryCallback> callback;
+    bool callbackQueued = false; //!< its completion is deferred: a later complete() is ignored
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool noReply = false; // COM_QUIT
 };
@@ -120,6 +123,11 @@ public:
     //! Sends \a sql (already interpolated and encoded; may hold binary literals).
     CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
     CommandPtr runQuery(const QString &sql, QueryDone done) { return runQuery(encodeText(sql, encoding), std::move(done)); }
+    /*! The callback form: \a callback gets the first result. Bounded by \a timeout (0: none);
+        there is no future to cancel. */
+    void runQuery(const QByteArray &sql, std::shared_ptr<Detail::QueryCallback> callback, std::chrono::milliseconds timeout);
+    //! \a callback fails with \a error from a queued call (reported like a failed command).
+    void failCallback(std::shared_ptr<Detail::QueryCallback> callback, const ErrorInfo &error);
     //! A command that only needs OK (SET ..., COMMIT, ...).
     QFuture<void> statement(const QString &sql);
     /*! COM_RESET_CONNECTION, then the session set up again from the options as configured
@@ -218,6 +226,7 @@ private:
         (errorOccurred, see FailureReport) unless \a report is false: the connection ended, and
         fatal() or close() has spoken for every pending command already. */
     void complete(PendingCommand &cmd, const ErrorInfo *error, bool report = true);
+    void completeCallback(PendingCommand &cmd, const ErrorInfo *error, bool report);
     void killQuery(const CommandPtr &cmd);
     void killFinished(const ErrorInfo *error);
     //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
@@ -286,6 +295,7 @@ private:
     Transport *transport = nullptr;
     QList<std::function<void(const ErrorInfo *)>> openWaiters;
     QList<std::function<void()>> deferred;
+    QList<std::function<void()>> spareDeferred; //!< an empty list that kept its capacity
     QueuedCall flushCall;  //!< runs flushDeferred()
     QueuedCall resumeCall; //!< reading goes on after back-pressure
     bool destroying = false;
@@ -293,11 +303,14 @@ private:
     //! every command fail with it.
     std::optional<ErrorInfo> refusal;
     QTimer connectTimer;
-    /*! The futures watch() looks after. One timer for all of them, running only while there
-        are any: a QFutureWatcher per query cost more than a tenth of a query's CPU. */
+    /*! The futures watch() looks after, and the callback-form queries with a timeout. One timer
+        for all of them, running only while there are any: a QFutureWatcher per query cost more
+        than a tenth of a query's CPU. */
     struct Watched
     {
         QFuture<void> future;
+        std::weak_ptr<PendingCommand> command; //!< the callback form (no future): done once it is queued
+        bool byCommand = false;
         std::chrono::milliseconds timeout;
         QDeadlineTimer deadline;
         std::function<void(const ErrorInfo &)> stop;
