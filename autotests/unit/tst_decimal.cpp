@@ -470,6 +470,12 @@ void tst_Decimal::variantConversions()
     QCOMPARE(whole.toULongLong(&ok), quint64(42));
     QVERIFY(ok);
 
+    QVERIFY(cents.toBool());
+    QVERIFY(!QVariant::fromValue(dec("-0.00")).toBool()); // SQL's truth: not zero
+    QVERIFY(QVariant::fromValue(dec("0.01")).toBool());
+    // Documented: a QVariant of the same text as a QString is another type, not equal.
+    QVERIFY(cents != QVariant(QStringLiteral("-12.50")));
+
     const QVariant big = QVariant::fromValue(dec(Max65.constData()));
     QCOMPARE(big.toString(), QString::fromLatin1(Max65));
     QCOMPARE(big.toDouble(), 1e35);

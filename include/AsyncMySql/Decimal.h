@@ -31,8 +31,9 @@ namespace AsyncMySql {
     Registered with QMetaType converters, so code written for the QString DECIMAL used to be
     keeps working on a QVariant holding one: toString() (the exact text), toDouble(),
     toLongLong(), toULongLong(), toInt() (these three only when the value is a whole number in
-    range), toByteArray(); item views show the text. A QString converts to a Decimal (null if
-    the text is not a decimal number).
+    range), toByteArray(), toBool() (true when not zero); item views show the text. A QString
+    converts to a Decimal (null if the text is not a decimal number). A QVariant holding a
+    Decimal is not equal to one holding the same text as a QString: compare toString().
 
     Comparisons are numeric: "1.50" == "1.5" and "-0" == "0.00" (as Python's decimal.Decimal
     compares); toString() still tells them apart. qHash() agrees with ==. A null Decimal equals

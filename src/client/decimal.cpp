@@ -68,9 +68,11 @@ struct Canonical
         fraction = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
         whole.remove_prefix(std::min(whole.find_first_not_of('0'), whole.size()));
         fraction = fraction.substr(0, fraction.find_last_not_of('0') + 1); // npos + 1 == 0
-        if (whole.empty() && fraction.empty())
+        if (isZero())
             negative = false;
     }
+
+    bool isZero() const { return whole.empty() && fraction.empty(); }
 
     //! <0, 0, >0 for the absolute values.
     static int compareMagnitude(const Canonical &a, const Canonical &b)
@@ -287,6 +289,8 @@ void registerDecimal()
     QMetaType::registerConverter<Decimal, qlonglong>(&Decimal::toLongLong);
     QMetaType::registerConverter<Decimal, qulonglong>(&Decimal::toULongLong);
     QMetaType::registerConverter<Decimal, int>(&Decimal::toInt);
+    // Truth as SQL has it (WHERE price): not zero.
+    QMetaType::registerConverter<Decimal, bool>([](const Decimal &d) { return d.isValid() && !Canonical(d.view()).isZero(); });
     QMetaType::registerConverter<QString, Decimal>([](const QString &text) { return Decimal::fromString(text); });
 }
 Q_CONSTRUCTOR_FUNCTION(registerDecimal)
