@@ -238,7 +238,7 @@ struct Bench
 
 /*!
     The read checksum of one row (see the bench-peers README), with every column turned into
-    the value AsyncMySql hands out: qint64, QString, double, DECIMAL as an exact QString
+    the value AsyncMySql hands out: qint64, QString, double, DECIMAL as an exact Decimal
     (converted with toDouble() for the sum, like the peers), DATETIME as DateTime, NULL as a
     null QVariant.
 */
@@ -248,7 +248,7 @@ inline qint64 readChecksum(const Row &row)
     const qint64 k = row.value(1).toLongLong();
     const QString name = row.value(2).toString();
     const double score = row.value(3).toDouble();
-    const double price = row.value(4).toString().toDouble();
+    const double price = row.value(4).value<Decimal>().toDouble();
     const DateTime created = row.value(5).value<DateTime>();
     const QString body = row.value(6).toString();
     const QVariant maybe = row.value(7);
@@ -260,7 +260,7 @@ inline qint64 readChecksum(const Row &row)
 void checkReadTypes(const Row &row)
 {
     const int expected[] = {QMetaType::LongLong, QMetaType::LongLong, QMetaType::QString, QMetaType::Double,
-                            QMetaType::QString, qMetaTypeId<DateTime>(), QMetaType::QString};
+                            qMetaTypeId<Decimal>(), qMetaTypeId<DateTime>(), QMetaType::QString};
     if (row.size() != 8)
         die("read", QStringLiteral("expected 8 columns, got %1").arg(row.size()));
     for (int i = 0; i < 7; ++i) {

@@ -5,8 +5,11 @@
 #include "fuzzinput.h"
 #include "client/values_p.h"
 
+#include <AsyncMySql/Decimal.h>
+
 #include <QtCore/QVariant>
 
+#include <algorithm>
 #include <memory>
 
 using namespace AsyncMySql;
@@ -29,6 +32,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (kind) {
     case ValueKind::Bytes:
         FUZZ_CHECK(v.toByteArray() == view);
+        break;
+    case ValueKind::Decimal:
+        // A Decimal is exactly the bytes, and they are only what may go into SQL unquoted;
+        // anything else stays text.
+        if (v.metaType() == QMetaType::fromType<Decimal>()) {
+            const Decimal d = v.value<Decimal>();
+            FUZZ_CHECK(d.view() == view && !view.isEmpty());
+            FUZZ_CHECK(std::all_of(view.begin(), view.end(), [](char c) { return c == '-' || c == '.' || (c >= '0' && c <= '9'); }));
+            FUZZ_CHECK(d == Decimal::fromString(d.toString()));
+            FUZZ_CHECK(d.precision() >= 1 && d.scale() >= 0 && d.scale() < view.size());
+            (void)d.toDouble();
+            (void)d.toLongLong();
+            (void)d.toULongLong();
+            (void)qHash(d);
+        } else {
+            FUZZ_CHECK(v.metaType() == QMetaType::fromType<QString>());
+        }
         break;
     case ValueKind::Bit:
         FUZZ_CHECK(n > 8 || n == 0 || (v.toULongLong() >> (8 * n - 1) >> 1) == 0);

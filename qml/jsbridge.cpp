@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "jsbridge_p.h"
 
+#include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
 
 #include <QtCore/QJsonDocument>
@@ -13,6 +14,9 @@ QVariant qmlValue(const QVariant &value)
     const QMetaType type = value.metaType();
     if (type == QMetaType::fromType<DateTime>())
         return value.value<DateTime>().toQDateTime();
+    // JavaScript has no exact decimal number: the exact text, as mysql2 hands DECIMAL out.
+    if (type == QMetaType::fromType<Decimal>())
+        return value.value<Decimal>().toString();
     if (type == QMetaType::fromType<Duration>())
         return value.value<Duration>().toString();
     if (type == QMetaType::fromType<QJsonDocument>())

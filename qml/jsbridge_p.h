@@ -12,7 +12,8 @@
 namespace AsyncMySql {
 
 /*! \a value with the library's own types made into what QML has: DateTime a date (JS Date),
-    Duration its text, JSON the objects and arrays it holds. Other values are unchanged. */
+    Decimal and Duration their text, JSON the objects and arrays it holds. Other values are
+    unchanged. */
 QVariant qmlValue(const QVariant &value);
 
 //! Statement arguments from JavaScript: an array (positional), an object (named), or one value.

@@ -190,6 +190,7 @@ private Q_SLOTS:
         QCOMPARE(r.value(4).toString(), QStringLiteral("640x480"));
         // Without converters, the same columns decode as usual.
         const Row plain = AWAIT(conn->query(QStringLiteral("SELECT CAST(12.34 AS DECIMAL(10,2))"))).rows().value(0);
+        QCOMPARE(plain.value(0).typeId(), qMetaTypeId<Decimal>());
         QCOMPARE(plain.value(0).toString(), QStringLiteral("12.34"));
     }
 

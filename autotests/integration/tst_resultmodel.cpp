@@ -253,7 +253,9 @@ private Q_SLOTS:
         QCOMPARE(model->data(model->index(0, 0), Qt::EditRole).metaType(), QMetaType::fromType<DateTime>());
         QVERIFY(model->data(model->index(0, 1)).toString().startsWith(QStringLiteral("-01:02:03")));
         QVERIFY(model->data(model->index(0, 2)).isNull());
+        QCOMPARE(model->data(model->index(0, 3)).metaType(), QMetaType::fromType<QString>());
         QCOMPARE(model->data(model->index(0, 3)).toString(), QStringLiteral("2.50"));
+        QCOMPARE(model->data(model->index(0, 3), Qt::EditRole).metaType(), QMetaType::fromType<Decimal>());
     }
 
     void changeCancelsRunningQuery()

@@ -10,6 +10,12 @@
 
 using namespace AsyncMySql;
 
+namespace {
+// DECIMAL(65,30) at its largest, and its smallest step.
+const QString MaxDecimal65 = QString(35, u'9') + u'.' + QString(30, u'9');
+const QString TinyDecimal65 = QStringLiteral("0.") + QString(29, u'0') + u'1';
+} // namespace
+
 class tst_Types : public QObject
 {
     Q_OBJECT
@@ -75,8 +81,15 @@ private Q_SLOTS:
         row("double large", "DOUBLE", 1.7976931348623157e308, 1.7976931348623157e308);
         row("double tiny", "DOUBLE", -2.5e-300, -2.5e-300);
         const QString dec = QStringLiteral("12345678901234567890123456789012345.123456789012345678901234567890");
-        row("decimal(65,30)", "DECIMAL(65,30)", dec, dec);
-        row("decimal negative", "DECIMAL(10,2)", QStringLiteral("-0.10"), QStringLiteral("-0.10"));
+        auto decimal = [](const QString &text) { return QVariant::fromValue(Decimal::fromString(text)); };
+        // A QString parameter (quoted, converted by the server) and a Decimal one (an exact literal).
+        row("decimal(65,30) from text", "DECIMAL(65,30)", dec, decimal(dec));
+        row("decimal(65,30) max", "DECIMAL(65,30)", decimal(MaxDecimal65), decimal(MaxDecimal65));
+        row("decimal(65,30) min", "DECIMAL(65,30)", decimal(u'-' + MaxDecimal65), decimal(u'-' + MaxDecimal65));
+        row("decimal(65,30) tiny", "DECIMAL(65,30)", decimal(TinyDecimal65), decimal(TinyDecimal65));
+        row("decimal negative", "DECIMAL(10,2)", QStringLiteral("-0.10"), decimal(QStringLiteral("-0.10")));
+        row("decimal unsigned", "DECIMAL(20,0) UNSIGNED", decimal(QStringLiteral("18446744073709551615")),
+            decimal(QStringLiteral("18446744073709551615")));
         row("date", "DATE", QDate(2024, 2, 29), QDate(2024, 2, 29));
         row("date zero", "DATE", QDate(), QDate());
         row("datetime(6)", "DATETIME(6)", QVariant::fromValue(DateTime(2024, 12, 31, 23, 59, 59, 999999)),
@@ -131,6 +144,8 @@ private Q_SLOTS:
         if (valueSql == u"%s") {
             QCOMPARE(got.typeId(), expected.typeId());
             QCOMPARE(got, expected);
+            if (got.typeId() == qMetaTypeId<Decimal>()) // == is numeric: the text must be the same too
+                QCOMPARE(got.toString(), expected.toString());
         } else {
             QCOMPARE(got.typeId(), int(QMetaType::QByteArray)); // GEOMETRY: SRID + WKB bytes
             QCOMPARE(got.toByteArray().size(), 25);
@@ -140,6 +155,7 @@ private Q_SLOTS:
         const QVariant again = readBack(2);
         QCOMPARE(again.typeId(), got.typeId());
         QCOMPARE(again, got);
+        QCOMPARE(again.toString(), got.toString());
         // And the server agrees the two rows hold equal values.
         const ResultSet same = AWAIT(conn->query(QStringLiteral(
                 "SELECT (SELECT v FROM t_rt WHERE id = 1) <=> (SELECT v FROM t_rt WHERE id = 2)")));
@@ -155,7 +171,56 @@ private Q_SLOTS:
         QCOMPARE(r.value(0).toDateTime(), QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9, 123)));
         QCOMPARE(r.value(0).toString(), QStringLiteral("2024-05-06 07:08:09.123456"));
         QCOMPARE(r.value(1).toString(), QStringLiteral("-01:02:03"));
+        QCOMPARE(r.value(2).typeId(), qMetaTypeId<Decimal>());
         QCOMPARE(r.value(2).toString(), QStringLiteral("0.3")); // exact, not 0.30000000000000004
+        QCOMPARE(r.value(2).toDouble(), 0.3);
+    }
+
+    void decimalExtremes()
+    {
+        // What the server computes at DECIMAL(65,30)'s ends comes back digit for digit.
+        const QString min = u'-' + MaxDecimal65;
+        const Row r = AWAIT(conn->query(QStringLiteral(
+                "SELECT CAST('%1' AS DECIMAL(65,30)), CAST('%2' AS DECIMAL(65,30)), CAST('%3' AS DECIMAL(65,30)), "
+                "CAST('%1' AS DECIMAL(65,30)) - CAST('%3' AS DECIMAL(65,30))").arg(MaxDecimal65, min, TinyDecimal65)))
+                .rows().first();
+        const QString maxMinusTiny = QString(35, u'9') + u'.' + QString(29, u'9') + u'8';
+        const QStringList expected{MaxDecimal65, min, TinyDecimal65, maxMinusTiny};
+        for (int i = 0; i < expected.size(); ++i) {
+            QCOMPARE(r.value(i).typeId(), qMetaTypeId<Decimal>());
+            const Decimal d = r.value(i).value<Decimal>();
+            QCOMPARE(d.toString(), expected.at(i));
+            QCOMPARE(d.scale(), 30);
+        }
+        QCOMPARE(r.value(0).value<Decimal>().precision(), 65);
+        QVERIFY(r.value(3).value<Decimal>() < r.value(0).value<Decimal>());
+        QCOMPARE(r.value(0).toDouble(), 1e35);
+        QCOMPARE(r.value(1).toDouble(), -1e35);
+        QCOMPARE(r.value(2).toDouble(), 1e-30);
+    }
+
+    void decimalParameters()
+    {
+        // A Decimal parameter is an exact DECIMAL literal: the server computes with it exactly
+        // (a double would make 0.1 + 0.2 = 0.30000000000000004, a string a DOUBLE sum).
+        const QVariant a = QVariant::fromValue(Decimal::fromString(u"0.1"));
+        const QVariant b = QVariant::fromValue(Decimal::fromString(u"0.2"));
+        const QVariant max = QVariant::fromValue(Decimal::fromString(MaxDecimal65));
+        const QVariant tiny = QVariant::fromValue(Decimal::fromString(TinyDecimal65));
+        const Row r = AWAIT(conn->query(QStringLiteral("SELECT %s + %s, %s, %s - %s, %s = CAST('%1' AS DECIMAL(65,30)), %s")
+                                                .arg(MaxDecimal65),
+                                        {a, b, max, max, tiny, max, QVariant::fromValue(Decimal())}))
+                .rows().first();
+        QCOMPARE(r.value(0).typeId(), qMetaTypeId<Decimal>());
+        QCOMPARE(r.value(0).toString(), QStringLiteral("0.3"));
+        QCOMPARE(r.value(1).toString(), MaxDecimal65);
+        QCOMPARE(r.value(2).toString(), QString(35, u'9') + u'.' + QString(29, u'9') + u'8');
+        QCOMPARE(r.value(3).toLongLong(), qint64(1));
+        QVERIFY(r.value(4).isNull()); // a null Decimal is NULL
+        // The same text in escape() and mogrify(), ready to paste into SQL.
+        QCOMPARE(conn->literal(max), MaxDecimal65);
+        Cursor *cur = conn->cursor();
+        QCOMPARE(cur->mogrify(QStringLiteral("SELECT %s"), {a}), QStringLiteral("SELECT 0.1"));
     }
 
     void listParameterForIn()

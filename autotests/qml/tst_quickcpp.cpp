@@ -59,7 +59,7 @@ private Q_SLOTS:
         SqlQueryModel model;
         model.setDatabase(&db);
         model.setQuery(QStringLiteral("SELECT CAST('2024-05-06 07:08:09.250' AS DATETIME(3)) AS dt, "
-                                      "CAST('25:00:01' AS TIME) AS t, 7 AS i"));
+                                      "CAST('25:00:01' AS TIME) AS t, 7 AS i, -12.50 AS d"));
         QTRY_COMPARE_WITH_TIMEOUT(model.status(), Status::Ready, 10000);
         const QHash<int, QByteArray> roles = model.roleNames();
         const QModelIndex first = model.index(0, 0);
@@ -69,6 +69,11 @@ private Q_SLOTS:
         QCOMPARE(dt.toDateTime(), QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9, 250)));
         QCOMPARE(model.data(first, roles.key("t")).toString(), QStringLiteral("25:00:01"));
         QCOMPARE(model.data(first, roles.key("i")).toLongLong(), 7);
+        // A DECIMAL is its exact text (JavaScript has no exact decimal number).
+        const QVariant d = model.data(first, roles.key("d"));
+        QCOMPARE(d.metaType(), QMetaType::fromType<QString>());
+        QCOMPARE(d.toString(), QStringLiteral("-12.50"));
+        QCOMPARE(model.get(0).value(QStringLiteral("d")).metaType(), QMetaType::fromType<QString>());
         QCOMPARE(model.get(0).value(QStringLiteral("dt")).metaType(), QMetaType::fromType<QDateTime>());
         // The display role stays text, as for ResultModel.
         QCOMPARE(model.data(first).metaType(), QMetaType::fromType<QString>());

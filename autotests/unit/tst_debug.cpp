@@ -125,18 +125,18 @@ private Q_SLOTS:
     void row()
     {
         const QList<Row> rows = results(itemRows(2)).value(0).rows();
-        QCOMPARE(printed(rows.at(0)), QStringLiteral("AsyncMySql::Row(id=1, name=\"apple\", price=\"1.50\")"));
-        QCOMPARE(printed(rows.at(1)), QStringLiteral("AsyncMySql::Row(id=2, name=NULL, price=\"2.00\")"));
+        QCOMPARE(printed(rows.at(0)), QStringLiteral("AsyncMySql::Row(id=1, name=\"apple\", price=1.50)"));
+        QCOMPARE(printed(rows.at(1)), QStringLiteral("AsyncMySql::Row(id=2, name=NULL, price=2.00)"));
         QCOMPARE(printed(Row()), QStringLiteral("AsyncMySql::Row()"));
     }
 
     void resultSet()
     {
         QCOMPARE(printed(results(itemRows(2)).value(0)),
-                 QStringLiteral("AsyncMySql::ResultSet(2 rows, columns: id, name, price; (1, \"apple\", \"1.50\"), (2, NULL, \"2.00\"))"));
+                 QStringLiteral("AsyncMySql::ResultSet(2 rows, columns: id, name, price; (1, \"apple\", 1.50), (2, NULL, 2.00))"));
         QCOMPARE(printed(results(itemRows(7)).value(0)),
-                 QStringLiteral("AsyncMySql::ResultSet(7 rows, columns: id, name, price; (1, \"apple\", \"1.50\"), (2, NULL, \"2.00\"), "
-                                "(3, \"pear\", \"0.10\"), (4, \"pear\", \"0.10\"), (5, \"pear\", \"0.10\"), ... and 2 more)"));
+                 QStringLiteral("AsyncMySql::ResultSet(7 rows, columns: id, name, price; (1, \"apple\", 1.50), (2, NULL, 2.00), "
+                                "(3, \"pear\", 0.10), (4, \"pear\", 0.10), (5, \"pear\", 0.10), ... and 2 more)"));
         QCOMPARE(printed(results({okPacketPayload()}).value(0)),
                  QStringLiteral("AsyncMySql::ResultSet(affectedRows: 3, lastInsertId: 7, info: \"Records: 3  Duplicates: 0  Warnings: 0\")"));
     }
@@ -148,6 +148,11 @@ private Q_SLOTS:
         QCOMPARE(printed(DateTime(2024, 5, 1, 12, 30, 0, 250)), QStringLiteral("AsyncMySql::DateTime(2024-05-01 12:30:00.000250)"));
         QCOMPARE(printed(DateTime()), QStringLiteral("AsyncMySql::DateTime(0000-00-00 00:00:00)"));
         QCOMPARE(printed(Duration::fromParts(true, 838, 59, 59)), QStringLiteral("AsyncMySql::Duration(-838:59:59)"));
+        QCOMPARE(printed(Decimal::fromString(u"-12.50")), QStringLiteral("AsyncMySql::Decimal(-12.50)"));
+        QCOMPARE(printed(Decimal()), QStringLiteral("AsyncMySql::Decimal()"));
+        // Inside a QVariant too: the operator is found through the metatype.
+        QCOMPARE(printed(QVariant::fromValue(Decimal::fromString("0.10"))),
+                 QStringLiteral("QVariant(AsyncMySql::Decimal, AsyncMySql::Decimal(0.10))"));
         QCOMPARE(printed(Warning(QStringLiteral("Note"), 1051, QStringLiteral("Unknown table 'test.t'"))),
                  QStringLiteral("AsyncMySql::Warning(Note, 1051, \"Unknown table 'test.t'\")"));
     }

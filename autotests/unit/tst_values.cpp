@@ -3,6 +3,7 @@
 #include "protocol/messages.h"
 #include "testutil.h"
 
+#include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
 
 #include <QtCore/QJsonArray>
@@ -167,9 +168,16 @@ void tst_Values::decodeDecimalStaysExact()
 {
     const QByteArray text = "12345678901234567890.123456789012345678901234567890";
     const QVariant v = decode(ValueKind::Decimal, text);
-    QCOMPARE(v.typeId(), QMetaType::QString);
-    QCOMPARE(v.toString(), QString::fromLatin1(text));
-    QCOMPARE(decode(ValueKind::Decimal, "-0.00").toString(), QStringLiteral("-0.00"));
+    QCOMPARE(v.typeId(), qMetaTypeId<Decimal>());
+    QCOMPARE(v.value<Decimal>().toByteArray(), text);
+    QCOMPARE(v.toString(), QString::fromLatin1(text)); // through the registered converter
+    QCOMPARE(v.toDouble(), 12345678901234567890.123456789012345678901234567890);
+    const QVariant zero = decode(ValueKind::Decimal, "-0.00");
+    QCOMPARE(zero.typeId(), qMetaTypeId<Decimal>());
+    QCOMPARE(zero.toString(), QStringLiteral("-0.00"));
+    const QVariant cents = decode(ValueKind::Decimal, "12.50");
+    QCOMPARE(cents.value<Decimal>().toDouble(), 12.5);
+    QCOMPARE(cents.value<Decimal>().scale(), 2);
 }
 
 void tst_Values::decodeDate()
@@ -296,6 +304,12 @@ void tst_Values::decodeMalformedKeepsText()
     QCOMPARE(decode(ValueKind::DateTime, "2024-01-02 3:04:05").toString(), QStringLiteral("2024-01-02 3:04:05"));
     QCOMPARE(decode(ValueKind::Time, "12:61:00").toString(), QStringLiteral("12:61:00"));
     QCOMPARE(decode(ValueKind::Date, "2024-01").toString(), QStringLiteral("2024-01"));
+    // Not a decimal number: text, never a Decimal (which is written into SQL unquoted).
+    for (const char *bad : {"1e5", "1; DROP TABLE t", "", "-", "1.", "nan"}) {
+        const QVariant v = decode(ValueKind::Decimal, bad);
+        QCOMPARE(v.typeId(), QMetaType::QString);
+        QCOMPARE(v.toString(), QString::fromLatin1(bad));
+    }
 }
 
 void tst_Values::literal_data()
@@ -333,6 +347,13 @@ void tst_Values::literal_data()
                                << QByteArray("'2024-01-02 03:04:05.006000'");
     QTest::newRow("DateTime") << QVariant::fromValue(DateTime(2024, 1, 2, 3, 4, 5, 123456))
                               << QByteArray("'2024-01-02 03:04:05.123456'");
+    // An exact DECIMAL literal, unquoted (quoted, it would be a string the server converts).
+    QTest::newRow("Decimal") << QVariant::fromValue(Decimal::fromString(u"-12.50")) << QByteArray("-12.50");
+    QTest::newRow("Decimal long") << QVariant::fromValue(Decimal::fromString(u"0.000000000000000000000000000001"))
+                                  << QByteArray("0.000000000000000000000000000001");
+    QTest::newRow("Decimal null") << QVariant::fromValue(Decimal()) << QByteArray("NULL");
+    QTest::newRow("Decimal in list") << QVariant(QVariantList{QVariant::fromValue(Decimal::fromString(u"1.5")), 2})
+                                     << QByteArray("(1.5, 2)");
     QTest::newRow("DateTime zero") << QVariant::fromValue(DateTime()) << QByteArray("'0000-00-00 00:00:00'");
     QTest::newRow("Duration min") << QVariant::fromValue(Duration(-(838 * UsPerHour + 3599 * qint64(1000000))))
                                   << QByteArray("'-838:59:59'");
@@ -466,7 +487,9 @@ void tst_Values::decodedValuesWriteBack_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QByteArray>("sql");
     QTest::newRow("BIGINT UNSIGNED") << ValueKind::UInt64 << QByteArray("18446744073709551615") << QByteArray("18446744073709551615");
-    QTest::newRow("DECIMAL") << ValueKind::Decimal << QByteArray("-12.50") << QByteArray("'-12.50'");
+    QTest::newRow("DECIMAL") << ValueKind::Decimal << QByteArray("-12.50") << QByteArray("-12.50");
+    const QByteArray dec65 = "-" + QByteArray(35, '9') + '.' + QByteArray(30, '9');
+    QTest::newRow("DECIMAL(65,30)") << ValueKind::Decimal << dec65 << dec65;
     QTest::newRow("zero date") << ValueKind::Date << QByteArray("0000-00-00") << QByteArray("'0000-00-00'");
     QTest::newRow("zero datetime") << ValueKind::DateTime << QByteArray("0000-00-00 00:00:00")
                                    << QByteArray("'0000-00-00 00:00:00'");

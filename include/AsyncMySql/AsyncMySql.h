@@ -5,6 +5,7 @@
 #include <AsyncMySql/global.h>
 #include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/Error.h>
+#include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
 #include <AsyncMySql/Column.h>
 #include <AsyncMySql/Row.h>

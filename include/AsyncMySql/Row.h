@@ -18,7 +18,7 @@ class RowPrivate;
     never look at costs nothing.
 
     Values are typed as the design's table says: integers qint64 (BIGINT UNSIGNED quint64),
-    DECIMAL an exact QString, DATETIME/TIMESTAMP DateTime, DATE QDate, TIME Duration, text
+    DECIMAL an exact Decimal, DATETIME/TIMESTAMP DateTime, DATE QDate, TIME Duration, text
     QString, binary QByteArray, JSON QJsonDocument, BIT quint64, NULL a null QVariant.
 */
 class ASYNCMYSQL_EXPORT Row

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <AsyncMySql/global.h>
+// The value types MySQL has and Qt has not: DECIMAL's has a header of its own.
+#include <AsyncMySql/Decimal.h>
 
 #include <QtCore/QDate>
 #include <QtCore/QDateTime>

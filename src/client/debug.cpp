@@ -2,6 +2,7 @@
 // What a Qt developer prints while finding out what came back: QDebug operators for the public
 // value types, and the names of column types and flags.
 #include <AsyncMySql/Column.h>
+#include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/Row.h>
@@ -85,7 +86,12 @@ void printValue(QDebug &debug, const QVariant &value)
     case QMetaType::QByteArray: debug << value.toByteArray(); return;
     default: break;
     }
-    if (value.metaType() == QMetaType::fromType<DateTime>())
+    if (value.metaType() == QMetaType::fromType<Decimal>())
+    {
+        debug.noquote() << value.value<Decimal>().toString(); // a number: unquoted, as 42 is
+        debug.quote();
+    }
+    else if (value.metaType() == QMetaType::fromType<DateTime>())
         debug << value.value<DateTime>().toString();
     else if (value.metaType() == QMetaType::fromType<Duration>())
         debug << value.value<Duration>().toString();
@@ -182,6 +188,13 @@ QDebug operator<<(QDebug debug, const DateTime &value)
 {
     const QDebugStateSaver saver(debug);
     debug.nospace().noquote() << "AsyncMySql::DateTime(" << value.toString() << ')';
+    return debug;
+}
+
+QDebug operator<<(QDebug debug, const Decimal &value)
+{
+    const QDebugStateSaver saver(debug);
+    debug.nospace().noquote() << "AsyncMySql::Decimal(" << value.toString() << ')';
     return debug;
 }
 

@@ -4,6 +4,7 @@
 
 #include "../protocol/charsets.h"
 
+#include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
 
 #include <QtCore/QDate>
@@ -144,8 +145,14 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
             return QVariant(v);
         break;
     }
-    case ValueKind::Decimal:
-        return QString::fromLatin1(p, n);
+    case ValueKind::Decimal: {
+        // Checked and copied as bytes (no QString), and for DECIMAL(20,x) without an allocation.
+        bool ok = false;
+        const Decimal d = Decimal::fromString(QByteArrayView(p, n), &ok);
+        if (ok)
+            return QVariant::fromValue(d);
+        break;
+    }
     case ValueKind::Date: {
         Temporal::DateTimeFields f;
         if (n == 10 && Temporal::parseDateTime(p, n, f))
@@ -400,6 +407,16 @@ bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
     }
     default:
         break;
+    }
+    if (type == qMetaTypeId<Decimal>()) {
+        // Unquoted, so the server reads the exact DECIMAL literal it is (not a string or a
+        // double). Safe: a Decimal holds nothing but '-', digits and '.'.
+        const Decimal &d = *static_cast<const Decimal *>(value.constData());
+        if (d.isNull())
+            m_out.append("NULL");
+        else
+            m_out.append(d.view());
+        return true;
     }
     if (type == qMetaTypeId<DateTime>()) {
         appendQuoted(value.value<DateTime>().toString().toLatin1());

@@ -35,7 +35,7 @@ enum class ValueKind : quint8 {
     Int,      //!< qint64
     UInt64,   //!< quint64 (BIGINT UNSIGNED)
     Double,
-    Decimal,  //!< exact QString
+    Decimal,  //!< AsyncMySql::Decimal (exact)
     Date,     //!< QDate
     DateTime, //!< AsyncMySql::DateTime
     Time,     //!< AsyncMySql::Duration

@@ -15,6 +15,10 @@ int main(int argc, char *argv[])
     const QVariant dt = QVariant::fromValue(AsyncMySql::DateTime(2024, 1, 2, 3, 4, 5, 6));
     if (dt.toString() != QStringLiteral("2024-01-02 03:04:05.000006"))
         return 2;
+    // The installed Decimal.h: its converters are registered by the library.
+    const QVariant price = QVariant::fromValue(AsyncMySql::Decimal::fromString("-12.50"));
+    if (price.toString() != QStringLiteral("-12.50") || price.toDouble() != -12.5)
+        return 5;
     AsyncMySql::Connection conn(o);
     if (!conn.isClosed() || conn.escape(QStringLiteral("it's")) != QStringLiteral("'it\\'s'"))
         return 3;
