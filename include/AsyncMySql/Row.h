@@ -40,6 +40,14 @@ public:
     QVariant value(const QString &column) const;
     QVariant operator[](int column) const { return value(column); }
     QVariant operator[](const QString &column) const { return value(column); }
+    /*! value(column).toLongLong(ok), value(column).toDouble(ok) and value(column).toString(),
+        the same results, but decoded straight from the row's bytes for the common columns
+        (integers; DOUBLE, FLOAT and DECIMAL; text), without a QVariant on the way: for loops
+        over many rows. Other columns, and columns with a Converters decoder, go through
+        value(). */
+    qint64 toLongLong(int column, bool *ok = nullptr) const;
+    double toDouble(int column, bool *ok = nullptr) const;
+    QString toString(int column) const;
     //! The undecoded text the server sent (text protocol); null for SQL NULL.
     QByteArray rawValue(int column) const;
 

@@ -3,7 +3,11 @@
 #include "../protocol/resultdata.h"
 #include "values_p.h"
 
+#include <AsyncMySql/Decimal.h>
+
 #include <QtCore/QSet>
+
+#include <charconv>
 
 namespace AsyncMySql {
 
@@ -93,6 +97,82 @@ QVariant Row::value(int column) const
             return decode(d->meta->columns.at(column), d->view(cell));
     }
     return decodeTextValue(d->meta->kinds[column], d->bytes() + cell.offset, cell.length, d->meta->encoding);
+}
+
+namespace {
+/*! The kind of \a column's value if value() would decode it with the built-in decoder and it
+    is not NULL (then \a bytes holds it); ValueKind::Null otherwise (out of range, NULL, or a
+    Converters decoder: value() decides). */
+ValueKind plainCell(const RowPrivate *d, int column, QByteArrayView &bytes)
+{
+    if (!d || column < 0 || column >= int(d->cellCount))
+        return ValueKind::Null;
+    const RowPrivate::Cell cell = d->cells()[column];
+    if (cell.length < 0 || (!d->meta->decoders.isEmpty() && d->meta->decoders.at(column)))
+        return ValueKind::Null;
+    bytes = d->view(cell);
+    return d->meta->kinds[column];
+}
+
+template<typename T>
+bool parsed(QByteArrayView bytes, T &value)
+{
+    return std::from_chars(bytes.begin(), bytes.end(), value).ec == std::errc();
+}
+} // namespace
+
+// Each fast path gives what value() and QVariant's conversion give for that kind; anything
+// else (a malformed cell, which value() hands out as text) takes the general way.
+qint64 Row::toLongLong(int column, bool *ok) const
+{
+    QByteArrayView bytes;
+    qint64 v = 0;
+    if (plainCell(d.data(), column, bytes) == ValueKind::Int && parsed(bytes, v)) {
+        if (ok)
+            *ok = true;
+        return v;
+    }
+    return value(column).toLongLong(ok);
+}
+
+double Row::toDouble(int column, bool *ok) const
+{
+    QByteArrayView bytes;
+    double v = 0;
+    bool done = false;
+    switch (plainCell(d.data(), column, bytes)) {
+    case ValueKind::Double:
+        done = parsed(bytes, v);
+        break;
+    case ValueKind::Decimal: {
+        bool valid = false;
+        const Decimal decimal = Decimal::fromString(bytes, &valid);
+        if (valid)
+            v = decimal.toDouble(&done); // not done (out of double's range): as QVariant has it
+        break;
+    }
+    case ValueKind::Int: {
+        qint64 i = 0;
+        done = parsed(bytes, i);
+        v = double(i);
+        break;
+    }
+    default:
+        break;
+    }
+    if (!done)
+        return value(column).toDouble(ok);
+    if (ok)
+        *ok = true;
+    return v;
+}
+
+QString Row::toString(int column) const
+{
+    QByteArrayView bytes;
+    if (plainCell(d.data(), column, bytes) == ValueKind::Text)
+        return decodeText(bytes, d->meta->encoding);
+    return value(column).toString();
 }
 
 QVariant Row::value(const QString &column) const
