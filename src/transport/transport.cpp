@@ -23,7 +23,6 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         m_local->setReadBufferSize(ReadChunk);
         connect(m_local, &QLocalSocket::connected, this, &Transport::connected);
         connect(m_local, &QLocalSocket::readyRead, this, &Transport::onSocketReadyRead);
-        connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::onBytesWritten);
         connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
             const bool before = m_local->state() != QLocalSocket::ConnectedState && e != QLocalSocket::PeerClosedError;
             onSocketError(before ? ClientError::ConnectionError : ClientError::ServerLost, m_local->errorString());
@@ -44,9 +43,6 @@ Transport::Transport(const ConnectOptions &options, QObject *parent) : QObject(p
         Q_EMIT connected();
     });
     connect(m_tcp, &QSslSocket::readyRead, this, &Transport::onSocketReadyRead);
-    // Over TLS, bytesWritten reports plaintext accepted; encryptedBytesWritten the wire.
-    connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::onBytesWritten);
-    connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::onBytesWritten);
     connect(m_tcp, &QSslSocket::encrypted, this, &Transport::encrypted);
     connect(m_tcp, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         int code = ClientError::ServerLost;
@@ -178,17 +174,45 @@ void Transport::write(const QByteArray &bytes)
     const QScopedValueRollback writing(m_writing, true);
     m_io->write(bytes);
     // Qt sends buffered bytes when the socket's write notifier fires, a poll round later: a
-    // query would wait that long before it even leaves. So the first write of a round goes to
-    // the kernel at once, and what follows in the same round (pipelined commands) is sent
-    // together by one posted flush, which runs before the event loop polls again.
+    // query would wait that long before it even leaves. So the first write after a reply goes
+    // to the kernel at once; what follows before the next reply (pipelined commands, written
+    // in the same round) is sent together by one posted flush, which runs before the event
+    // loop polls again. No flush is posted when nothing waits: a query and its reply, the
+    // common case, cost one send and no posted event.
     if (m_flushScheduled)
         return;
+    if (!m_flushedDirectly) {
+        m_flushedDirectly = true;
+        flushNow();
+        if (bytesToWrite() == 0)
+            return;
+    }
     m_flushScheduled = true;
-    flushNow();
     QMetaObject::invokeMethod(this, [this] {
         m_flushScheduled = false;
+        m_flushedDirectly = false;
         flushNow();
     }, Qt::QueuedConnection);
+}
+
+void Transport::setWantsWriteProgress(bool wants)
+{
+    if (wants == m_wantsWriteProgress)
+        return;
+    m_wantsWriteProgress = wants;
+    if (!wants) {
+        for (QMetaObject::Connection &c : m_progress)
+            disconnect(std::exchange(c, {}));
+        return;
+    }
+    // Connected only now: while nobody listens, a write's progress costs no signal at all.
+    if (m_local) {
+        m_progress[0] = connect(m_local, &QLocalSocket::bytesWritten, this, &Transport::onBytesWritten);
+    } else if (m_tcp) {
+        // Over TLS, bytesWritten reports plaintext accepted; encryptedBytesWritten the wire.
+        m_progress[0] = connect(m_tcp, &QSslSocket::bytesWritten, this, &Transport::onBytesWritten);
+        m_progress[1] = connect(m_tcp, &QSslSocket::encryptedBytesWritten, this, &Transport::onBytesWritten);
+    }
 }
 
 void Transport::onBytesWritten()
@@ -204,7 +228,8 @@ void Transport::onBytesWritten()
     m_bytesWrittenQueued = true;
     QMetaObject::invokeMethod(this, [this] {
         m_bytesWrittenQueued = false;
-        Q_EMIT bytesWritten();
+        if (m_wantsWriteProgress)
+            Q_EMIT bytesWritten();
     }, Qt::QueuedConnection);
 }
 
@@ -230,6 +255,7 @@ qint64 Transport::bytesToWrite() const
 
 void Transport::onSocketReadyRead()
 {
+    m_flushedDirectly = false; // a reply: the next write starts a new exchange
     if (!m_readPaused)
         Q_EMIT readyRead();
 }

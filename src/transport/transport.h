@@ -47,6 +47,10 @@ public:
     void setReadPaused(bool paused);
     //! Bytes written but not yet handed to the operating system (for flow control).
     qint64 bytesToWrite() const;
+    /*! Whether bytesWritten is emitted (off at first). Only a writer that paces itself by the
+        socket's progress needs it (the LOCAL INFILE upload); for everyone else each report
+        would cost a queued call per write. */
+    void setWantsWriteProgress(bool wants);
     /*! Reads up to \a max bytes into \a data; returns how many (0 when none wait). When more
         are left, readyRead follows from the event loop (Qt would not signal bytes it already
         holds), so a reader that takes a bounded amount per readyRead never stalls. */
@@ -72,7 +76,7 @@ Q_SIGNALS:
     void encrypted();
     void readyRead();
     //! Some written bytes left for the network (bytesToWrite() went down). Never emitted from
-    //! inside write().
+    //! inside write(), and only while setWantsWriteProgress(true).
     void bytesWritten();
     //! The connection ended or failed; \a code is a client error number (2002, 2003, 2013, 2026...).
     void failed(int code, const QString &message);
@@ -91,7 +95,10 @@ private:
     QLocalSocket *m_local = nullptr;
     QIODevice *m_io = nullptr;
     bool m_reported = false;
+    QMetaObject::Connection m_progress[2]; // the socket's bytesWritten (and encryptedBytesWritten)
     bool m_flushScheduled = false;
+    bool m_flushedDirectly = false;    // a write went out at once since the last reply or posted flush
+    bool m_wantsWriteProgress = false;
     bool m_writing = false;            // inside write()
     bool m_bytesWrittenQueued = false;
     bool m_readPaused = false;
