@@ -414,6 +414,53 @@ private Q_SLOTS:
         AWAIT(c.query(QStringLiteral("DROP TABLE t_infile")));
     }
 
+    void loadDataLocalInfileOverEachTransport_data()
+    {
+        QTest::addColumn<int>("transport");
+        QTest::newRow("tls") << 0;
+        QTest::newRow("tcp, tls disabled") << 1;
+        QTest::newRow("unix socket") << 2;
+    }
+
+    void loadDataLocalInfileOverEachTransport()
+    {
+        // 16 MB, many times what the socket buffers take: the upload goes on only as the
+        // transport reports the socket's progress (it does so only while a file is sent), and
+        // the queries after it find the connection as usual.
+        QFETCH(int, transport);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.csv"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 160000; ++i)
+            f.write(QByteArray::number(i) + ',' + QByteArray(90 + i % 10, char('a' + i % 26)) + '\n');
+        f.close();
+        QVERIFY(QFileInfo(path).size() > 15'000'000);
+        ConnectOptions o = TestUtil::options();
+        o.localInfile = true;
+        o.autocommit = true;
+        if (transport == 0)
+            o.ssl.mode = SslOptions::Mode::Required;
+        if (transport == 1)
+            o.ssl.mode = SslOptions::Mode::Disabled;
+        if (transport == 2)
+            o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        Connection c(o);
+        AWAIT(c.open());
+        QCOMPARE(c.isEncrypted(), transport == 0);
+        const QString table = QStringLiteral("t_infile_%1").arg(transport);
+        AWAIT(c.query(QStringLiteral("CREATE OR REPLACE TABLE %1 (id INT PRIMARY KEY, body VARCHAR(100))").arg(table)));
+        const QString load = QStringLiteral("LOAD DATA LOCAL INFILE %s INTO TABLE %1 FIELDS TERMINATED BY ','").arg(table);
+        QCOMPARE(AWAIT(c.query(load, {path})).affectedRows(), quint64(160000));
+        // Pipelined behind the upload's end: both answered, in order.
+        const QFuture<ResultSet> count = c.query(QStringLiteral("SELECT COUNT(*), SUM(LENGTH(body)) FROM %1").arg(table));
+        const QFuture<ResultSet> drop = c.query(QStringLiteral("DROP TABLE %1").arg(table));
+        const Row r = AWAIT(count).rows().value(0);
+        QCOMPARE(r.value(0).toLongLong(), qint64(160000));
+        QCOMPARE(r.value(1).toLongLong(), qint64(16000) * (90 + 91 + 92 + 93 + 94 + 95 + 96 + 97 + 98 + 99));
+        AWAIT(drop);
+    }
+
     void loadDataLocalInfileCompressed()
     {
         // The file's packets continue the reply's compressed sequence.

@@ -58,20 +58,23 @@ private Q_SLOTS:
 
     void serverWaitsForTheReader_data()
     {
-        QTest::addColumn<bool>("unixSocket");
-        QTest::newRow("tcp") << false;
-        QTest::newRow("unix socket") << true;
+        QTest::addColumn<int>("transport");
+        QTest::newRow("tcp") << 0;
+        QTest::newRow("tcp, tls disabled") << 3;
+        QTest::newRow("unix socket") << 2;
     }
 
     void serverWaitsForTheReader()
     {
-        QFETCH(bool, unixSocket);
+        QFETCH(int, transport);
         // ~33 MB of rows, none fetched: with back-pressure the server is still sending them
         // seconds later, stuck on the full socket buffers (a client that read everything as it
         // came would have let it finish in well under a second).
         ConnectOptions o = streamingOptions();
-        if (unixSocket)
+        if (transport == 2)
             o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        if (transport == 3)
+            o.ssl.mode = SslOptions::Mode::Disabled;
         Connection c(o);
         AWAIT(c.open());
         Cursor *cur = c.cursor();
@@ -95,6 +98,7 @@ private Q_SLOTS:
         QTest::newRow("tcp") << 0;
         QTest::newRow("tls") << 1;
         QTest::newRow("unix socket") << 2;
+        QTest::newRow("tcp, tls disabled") << 3;
     }
 
     void slowReaderKeepsTheServerWaiting()
@@ -109,6 +113,8 @@ private Q_SLOTS:
             o.ssl.mode = SslOptions::Mode::Required;
         if (transport == 2)
             o.unixSocket = qEnvironmentVariable("ASYNCMYSQL_TEST_SOCKET");
+        if (transport == 3)
+            o.ssl.mode = SslOptions::Mode::Disabled;
         Connection c(o);
         AWAIT(c.open());
         Cursor *cur = c.cursor();

@@ -33,6 +33,9 @@ void ConnectionPrivate::startLocalInfile(const CommandPtr &cmd, const QByteArray
     }
     qCDebug(lcConnection) << "sending LOCAL INFILE" << path << file->size() << "bytes";
     infile = LocalInfile{cmd, std::move(file)};
+    // The pump goes on as the socket takes what was queued: the transport reports that only
+    // while the file is being sent.
+    transport->setWantsWriteProgress(true);
     pumpLocalInfile();
 }
 
@@ -49,6 +52,7 @@ void ConnectionPrivate::pumpLocalInfile()
                         1017, QStringLiteral("Reading '%1' for LOAD DATA LOCAL INFILE failed: %2 (what was read "
                                              "before is loaded)").arg(infile->file->fileName(), infile->file->errorString()));
             infile.reset();
+            transport->setWantsWriteProgress(false);
         }
         session.sendFileChunk(chunk);
         flushOutput();

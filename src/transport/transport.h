@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The byte pipe under a connection: TCP (QSslSocket, with the mid-handshake TLS upgrade) or
-// a unix socket (QLocalSocket). It knows nothing of the protocol.
+// The byte pipe under a connection: TCP (QSslSocket, with the mid-handshake TLS upgrade, or an
+// unbuffered QTcpSocket when TLS is disabled) or a unix socket (QLocalSocket). It knows nothing
+// of the protocol.
 #pragma once
 
 #include <AsyncMySql/ConnectOptions.h>
@@ -12,6 +13,7 @@
 
 #include <optional>
 
+class QAbstractSocket;
 class QSslSocket;
 class QLocalSocket;
 class QIODevice;
@@ -34,22 +36,28 @@ public:
                                                              QString *error);
     //! What startTls() uses; \a mode is the effective one (see tlsConfiguration()).
     void setTls(SslOptions::Mode mode, const QSslConfiguration &configuration);
-    /*! The most the socket buffers beside the operating system (Qt's read buffer), and so the
-        most one read() returns: what is not read waits in the kernel, whose TCP window then
-        makes the server wait. Memory stays bounded however fast the server sends. */
+    /*! The most the socket buffers beside the operating system (Qt's read buffer; the
+        unbuffered socket has none), and so the most one read() returns: what is not read waits
+        in the kernel, whose TCP window then makes the server wait. Memory stays bounded however
+        fast the server sends. */
     static constexpr qint64 ReadChunk = 64 * 1024;
 
     void open();
     void write(const QByteArray &bytes);
     /*! While paused, readyRead is not emitted; nothing is read, so the socket fills its bounded
         buffer and the operating system's TCP window does the rest: the server waits. Resuming
-        emits readyRead (from the event loop) if bytes are waiting. */
+        emits readyRead (from the event loop) if bytes may be waiting. */
     void setReadPaused(bool paused);
     //! Bytes written but not yet handed to the operating system (for flow control).
     qint64 bytesToWrite() const;
+    /*! Whether bytesWritten is emitted (off at first). Only a writer that paces itself by the
+        socket's progress needs it (the LOCAL INFILE upload); for everyone else each report
+        would cost a queued call per write. */
+    void setWantsWriteProgress(bool wants);
     /*! Reads up to \a max bytes into \a data; returns how many (0 when none wait). When more
-        are left, readyRead follows from the event loop (Qt would not signal bytes it already
-        holds), so a reader that takes a bounded amount per readyRead never stalls. */
+        may be left (all \a max were read), readyRead follows from the event loop (Qt would not
+        signal bytes it already holds), so a reader that takes a bounded amount per readyRead
+        never stalls. */
     qint64 read(char *data, qint64 max);
     //! Starts the TLS handshake on the open TCP connection (after the SSLRequest was written).
     void startTls();
@@ -72,7 +80,7 @@ Q_SIGNALS:
     void encrypted();
     void readyRead();
     //! Some written bytes left for the network (bytesToWrite() went down). Never emitted from
-    //! inside write().
+    //! inside write(), and only while setWantsWriteProgress(true).
     void bytesWritten();
     //! The connection ended or failed; \a code is a client error number (2002, 2003, 2013, 2026...).
     void failed(int code, const QString &message);
@@ -83,15 +91,22 @@ private:
     void onBytesWritten();
     void onSocketReadyRead();
     void readyReadLater();
+    void failLater();
 
     ConnectOptions m_options;
     SslOptions::Mode m_tlsMode = SslOptions::Mode::Preferred;
     QSslConfiguration m_tlsConfiguration;
-    QSslSocket *m_tcp = nullptr;
+    QAbstractSocket *m_tcp = nullptr; // the QSslSocket, or the QTcpSocket when TLS is disabled
+    QSslSocket *m_ssl = nullptr;      // m_tcp if it is the QSslSocket
     QLocalSocket *m_local = nullptr;
     QIODevice *m_io = nullptr;
     bool m_reported = false;
+    bool m_unbuffered = false;         // m_tcp is opened Unbuffered: Qt neither buffers nor reports failures
+    bool m_failQueued = false;
+    QMetaObject::Connection m_progress[2]; // the socket's bytesWritten (and encryptedBytesWritten)
     bool m_flushScheduled = false;
+    bool m_flushedDirectly = false;    // a write went out at once since the last reply or posted flush
+    bool m_wantsWriteProgress = false;
     bool m_writing = false;            // inside write()
     bool m_bytesWrittenQueued = false;
     bool m_readPaused = false;
