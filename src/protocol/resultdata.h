@@ -67,6 +67,10 @@ public:
 };
 using ResultMetaPtr = QExplicitlySharedDataPointer<ResultMeta>;
 
+/*! True if ResultMeta::finalize() gives the same decoders with \a a as with \a b: they are
+    copies of one set (both alive), or neither has a decoder. */
+bool decodesAlike(const Converters &a, const Converters &b);
+
 /*!
     One row, in a single allocation sized to it: this header, then one Cell per column, then
     a copy of the row's payload (the values with their length prefixes, as the server sent
