@@ -24,7 +24,7 @@ public:
     void resultStarted(const ResultMetaPtr &meta) override
     {
         FUZZ_CHECK(!inResult && meta && !meta->columns.isEmpty());
-        FUZZ_CHECK(meta->kinds.size() == meta->columns.size() && meta->keys.size() == meta->columns.size());
+        FUZZ_CHECK(meta->kinds.size() == meta->columns.size() && meta->keys().size() == meta->columns.size());
         for (const Column &c : meta->columns)
             (void)c.name();
         inResult = true;
