@@ -34,12 +34,12 @@ bool ResultMetaCache::Entry::matches(const MetaContext &context, int columns) co
             && extendedTypeInfo == context.extendedTypeInfo && decodesAlike(converters, *context.converters);
 }
 
-ResultMetaCache::Candidates ResultMetaCache::candidates(const MetaContext &context, int columns) const
+int ResultMetaCache::candidates(const MetaContext &context, int columns, Candidates &out) const
 {
-    Candidates found;
+    int found = 0;
     for (int i = 0; i < m_size; ++i) {
         if (m_entries[i]->matches(context, columns))
-            found.append(m_entries[i]);
+            out[found++] = m_entries[i];
     }
     return found;
 }
@@ -81,10 +81,10 @@ void ResultMetaBuilder::start(ResultMetaCache *cache, const MetaContext &context
     m_offset = 0;
     m_meta.reset();
     m_definitions.clear();
-    m_candidates.clear();
+    dropCandidates();
     if (cache)
-        m_candidates = cache->candidates(context, columnCount);
-    if (m_candidates.isEmpty()) {
+        m_candidateCount = cache->candidates(context, columnCount, m_candidates);
+    if (m_candidateCount == 0) {
         m_meta = ResultMetaPtr(new ResultMeta);
         m_meta->columns.reserve(columnCount);
         m_meta->encoding = context.encoding;
@@ -98,21 +98,23 @@ bool ResultMetaBuilder::add(QByteArrayView payload)
     Q_ASSERT(m_added < m_columnCount);
     if (!m_meta) {
         // Bytes that parsed before, in the same context, parse to the same column: compare only.
-        qsizetype kept = 0;
-        for (qsizetype i = 0; i < m_candidates.size(); ++i) {
+        int kept = 0;
+        for (int i = 0; i < m_candidateCount; ++i) {
             if (!definitionAt(m_candidates[i]->definitions, m_offset, payload))
                 continue;
             if (kept != i)
-                m_candidates[kept] = std::move(m_candidates[i]);
+                std::swap(m_candidates[kept], m_candidates[i]);
             ++kept;
         }
         if (kept > 0) {
-            m_candidates.resize(kept);
+            for (int i = kept; i < m_candidateCount; ++i)
+                m_candidates[i].reset();
+            m_candidateCount = kept;
             m_offset += LengthBytes + payload.size();
             ++m_added;
             return true;
         }
-        leaveCache(*m_candidates.first());
+        leaveCache(*m_candidates[0]);
     }
     const quint64 capabilities = m_context.extendedTypeInfo ? quint64(Capability::MariaDbExtendedTypeInfo) : 0;
     auto column = parseColumnDefinition(payload, capabilities, m_context.encoding);
@@ -134,7 +136,14 @@ void ResultMetaBuilder::leaveCache(const ResultMetaCache::Entry &from)
     m_meta->dict = m_context.dict;
     m_definitions = from.definitions.first(m_offset);
     m_keep = true;
-    m_candidates.clear();
+    dropCandidates(); // from is one of them: last
+}
+
+void ResultMetaBuilder::dropCandidates()
+{
+    for (int i = 0; i < m_candidateCount; ++i)
+        m_candidates[i].reset();
+    m_candidateCount = 0;
 }
 
 void ResultMetaBuilder::record(QByteArrayView payload)
@@ -155,8 +164,8 @@ ResultMetaPtr ResultMetaBuilder::finish()
 {
     Q_ASSERT(isComplete());
     if (!m_meta) {
-        const ResultMetaCache::EntryPtr hit = std::move(m_candidates.first());
-        m_candidates.clear();
+        const ResultMetaCache::EntryPtr hit = std::move(m_candidates[0]);
+        dropCandidates();
         m_cache->touch(hit.get());
         return hit->meta;
     }

@@ -8,7 +8,6 @@
 
 #include <QtCore/QByteArray>
 #include <QtCore/QByteArrayView>
-#include <QtCore/QVarLengthArray>
 
 #include <array>
 #include <memory>
@@ -56,10 +55,11 @@ public:
         bool matches(const MetaContext &context, int columns) const;
     };
     using EntryPtr = std::shared_ptr<const Entry>;
-    using Candidates = QVarLengthArray<EntryPtr, Capacity>;
+    using Candidates = std::array<EntryPtr, Capacity>;
 
-    //! The entries for a result of \a columns columns in \a context, most recent first.
-    Candidates candidates(const MetaContext &context, int columns) const;
+    /*! Puts the entries for a result of \a columns columns in \a context into \a out, most
+        recent first, and returns how many there are. */
+    int candidates(const MetaContext &context, int columns, Candidates &out) const;
     //! \a entry was used again: it becomes the most recent.
     void touch(const Entry *entry);
     //! Keeps \a entry as the most recent; the least recent one goes if the cache is full.
@@ -95,13 +95,16 @@ private:
     //! No cached result matches: the new meta starts with the first m_added columns of \a from.
     void leaveCache(const ResultMetaCache::Entry &from);
     void record(QByteArrayView payload);
+    void dropCandidates();
 
     ResultMetaCache *m_cache = nullptr;
     MetaContext m_context;
     int m_columnCount = 0;
     int m_added = 0;
-    //! The cached results whose first m_added definitions are those received.
+    //! The cached results whose first m_added definitions are those received (shared: the
+    //! cache may drop them meanwhile).
     ResultMetaCache::Candidates m_candidates;
+    int m_candidateCount = 0;
     //! Where the next definition starts in the candidates' Entry::definitions (equal up to there).
     qsizetype m_offset = 0;
     ResultMetaPtr m_meta;       //!< being built, once no candidate is left
