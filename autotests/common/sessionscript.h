@@ -38,9 +38,11 @@ public:
     QStringList lines;
     int buffered = 0;     //!< rows not taken yet (streaming)
     int capacity = 0;     //!< streaming: full at this many buffered rows (0: never full)
+    QList<AsyncMySql::ResultMetaPtr> metas; //!< of every result, in order
 
     void resultStarted(const AsyncMySql::ResultMetaPtr &meta) override
     {
+        metas.append(meta);
         QStringList names;
         for (const AsyncMySql::Column &c : meta->columns)
             names.append(c.name());

@@ -613,6 +613,7 @@ private Q_SLOTS:
     void closeReturnsOnlyTheEnginesCommands();
     void resetReportsTheFirstFailure();
     void resetOneAtATimeWithLocalInfile();
+    void metaCachePerSession();
     void faults_data();
     void faults();
 };
@@ -953,6 +954,38 @@ void tst_Session::resetOneAtATimeWithLocalInfile()
     d.receive(framed({ok()}));
     QCOMPARE(d.takeEvents(), QStringList{"finished reset"});
     QVERIFY(d.session.isIdle());
+}
+
+/*! The result metadata a session's queries reuse is the session's own: another connection's
+    identical result, or the next session of the same driver (a reconnect), decodes its own. */
+void tst_Session::metaCachePerSession()
+{
+    const QByteArray reply = framed(resultSet({"id", "name"}, {{Bytes("1"), Bytes("x")}}, true));
+    const auto query = [&reply](SessionDriver &d, const QString &name) {
+        d.query(name, "SELECT id, name FROM t");
+        d.takeWritten();
+        d.receive(reply);
+        const TestCommandPtr &cmd = d.commands.at(name);
+        return cmd->sink.metas.size() == 1 ? cmd->sink.metas.first() : ResultMetaPtr();
+    };
+    SessionDriver one, other;
+    QCOMPARE(play(one, login()), QString());
+    QCOMPARE(play(other, login()), QString());
+    const ResultMetaPtr first = query(one, "q1");
+    QVERIFY(first);
+    QCOMPARE(query(one, "q2"), first);
+    QCOMPARE(one.session.metaCache().size(), 1);
+    const ResultMetaPtr elsewhere = query(other, "q1");
+    QVERIFY(elsewhere && elsewhere != first);
+    QCOMPARE(query(other, "q2"), elsewhere);
+
+    one.closeNow();
+    one.takeEvents();
+    QCOMPARE(play(one, login()), QString());
+    QCOMPARE(one.session.metaCache().size(), 0);
+    const ResultMetaPtr reconnected = query(one, "q3");
+    QVERIFY(reconnected && reconnected != first);
+    QCOMPARE(reconnected->columns.at(1).name(), QStringLiteral("name"));
 }
 
 void tst_Session::faults_data()

@@ -70,6 +70,7 @@ public:
     bool isEmpty() const;
 
 private:
+    friend class ConvertersPrivate;
     QSharedDataPointer<ConvertersPrivate> d;
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <AsyncMySql/Converters.h>
 
+#include "../protocol/resultdata.h"
+
 #include <QtCore/QHash>
 
 namespace AsyncMySql {
@@ -10,6 +12,8 @@ class ConvertersPrivate : public QSharedData
 public:
     QHash<quint8, Converters::Decoder> decoders;
     QHash<int, Converters::Encoder> encoders;
+
+    static const ConvertersPrivate *get(const Converters &c) { return c.d.constData(); }
 };
 
 Converters::Converters() : d(new ConvertersPrivate) { }
@@ -38,5 +42,14 @@ void Converters::setEncoder(QMetaType type, Encoder encoder)
 Converters::Encoder Converters::encoder(QMetaType type) const { return d->encoders.value(type.id()); }
 
 bool Converters::isEmpty() const { return d->decoders.isEmpty() && d->encoders.isEmpty(); }
+
+bool decodesAlike(const Converters &a, const Converters &b)
+{
+    // A shared ConvertersPrivate is only changed after a detach, so copies of one set hold the
+    // same decoders for as long as both copies live.
+    const ConvertersPrivate *da = ConvertersPrivate::get(a);
+    const ConvertersPrivate *db = ConvertersPrivate::get(b);
+    return da == db || (da->decoders.isEmpty() && db->decoders.isEmpty());
+}
 
 } // namespace AsyncMySql

@@ -8,6 +8,7 @@
 #include <QtCore/QSet>
 
 #include <charconv>
+#include <memory>
 
 namespace AsyncMySql {
 
@@ -36,23 +37,14 @@ QString Column::extendedFormat() const { return d->extendedFormat; }
 // ---------------------------------------------------------------------------------------------
 // ResultMeta
 
+ResultMeta::~ResultMeta() { delete m_names.load(std::memory_order_acquire); }
+
 void ResultMeta::finalize(const Converters &converters)
 {
     kinds.clear();
-    keys.clear();
-    index.clear();
     kinds.reserve(columns.size());
-    keys.reserve(columns.size());
-    for (int i = 0; i < columns.size(); ++i) {
-        const Column &c = columns.at(i);
+    for (const Column &c : std::as_const(columns))
         kinds.append(valueKindFor(c));
-        // aiomysql's DictCursor: a name seen before is keyed "table.name".
-        QString key = c.name();
-        if (index.contains(key))
-            key = c.table() + QLatin1Char('.') + key;
-        keys.append(key);
-        index.insert(key, i);
-    }
     decoders.clear();
     if (converters.isEmpty())
         return;
@@ -65,6 +57,27 @@ void ResultMeta::finalize(const Converters &converters)
     }
     if (!any)
         decoders.clear();
+}
+
+const ResultMeta::Names &ResultMeta::names() const
+{
+    if (const Names *names = m_names.load(std::memory_order_acquire))
+        return *names;
+    auto made = std::make_unique<Names>();
+    made->keys.reserve(columns.size());
+    for (int i = 0; i < columns.size(); ++i) {
+        const Column &c = columns.at(i);
+        // aiomysql's DictCursor: a name seen before is keyed "table.name".
+        QString key = c.name();
+        if (made->index.contains(key))
+            key = c.table() + QLatin1Char('.') + key;
+        made->keys.append(key);
+        made->index.insert(key, i);
+    }
+    const Names *published = nullptr;
+    if (m_names.compare_exchange_strong(published, made.get(), std::memory_order_acq_rel, std::memory_order_acquire))
+        return *made.release();
+    return *published; // another thread was first
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +192,7 @@ QVariant Row::value(const QString &column) const
 {
     if (!d)
         return QVariant();
-    return value(d->meta->index.value(column, -1));
+    return value(d->meta->indexOf(column));
 }
 
 QByteArray Row::rawValue(int column) const
@@ -190,7 +203,7 @@ QByteArray Row::rawValue(int column) const
 }
 
 QList<Column> Row::columns() const { return d ? d->meta->columns : QList<Column>(); }
-QStringList Row::keys() const { return d ? d->meta->keys : QStringList(); }
+QStringList Row::keys() const { return d ? d->meta->keys() : QStringList(); }
 bool Row::isDict() const { return d && d->meta->dict; }
 
 QVariantList Row::toList() const
@@ -205,17 +218,23 @@ QVariantList Row::toList() const
 QVariantMap Row::toMap() const
 {
     QVariantMap map;
+    if (!d)
+        return map;
+    const QStringList &keys = d->meta->keys();
     for (int i = 0; i < size(); ++i)
-        map.insert(d->meta->keys.at(i), value(i));
+        map.insert(keys.at(i), value(i));
     return map;
 }
 
 QList<std::pair<QString, QVariant>> Row::toPairs() const
 {
     QList<std::pair<QString, QVariant>> pairs;
+    if (!d)
+        return pairs;
     pairs.reserve(size());
+    const QStringList &keys = d->meta->keys();
     for (int i = 0; i < size(); ++i)
-        pairs.emplace_back(d->meta->keys.at(i), value(i));
+        pairs.emplace_back(keys.at(i), value(i));
     return pairs;
 }
 

@@ -72,13 +72,11 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
     case State::First:
         return onFirst(packet, out);
     case State::Columns: {
-        auto column = parseColumnDefinition(packet.view(), m_capabilities, m_settings.encoding);
-        if (!column)
+        if (!m_builder.add(packet.view()))
             return protocolError(QStringLiteral("malformed column definition"));
-        m_meta->columns.append(*column);
-        if (m_meta->columns.size() < m_columnCount)
+        if (!m_builder.isComplete())
             return Status::Continue;
-        m_meta->finalize(m_settings.converters);
+        m_meta = m_builder.finish();
         m_state = (m_capabilities & Capability::DeprecateEof) ? State::Rows : State::ColumnsEof;
         if (m_state == State::Rows)
             m_sink->resultStarted(m_meta);
@@ -139,10 +137,9 @@ Exchange::Status QueryExchange::onFirst(const Packet &packet, QByteArray &)
     if (!r.ok() || !r.atEnd() || count == 0 || count > 4096)
         return protocolError(QStringLiteral("malformed column count"));
     m_columnCount = int(count);
-    m_meta = ResultMetaPtr(new ResultMeta);
-    m_meta->columns.reserve(m_columnCount);
-    m_meta->encoding = m_settings.encoding;
-    m_meta->dict = m_settings.dict;
+    const MetaContext context{m_settings.encoding, m_settings.dict,
+                              bool(m_capabilities & Capability::MariaDbExtendedTypeInfo), &m_settings.converters};
+    m_builder.start(m_metaCache, context, m_columnCount);
     m_state = State::Columns;
     return Status::Continue;
 }

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "compression.h"
 #include "messages.h"
+#include "metacache.h"
 
 #include <AsyncMySql/Error.h>
 
@@ -101,6 +102,10 @@ public:
     };
     QueryExchange(const Settings &settings, ResultSink *sink) : m_settings(settings), m_sink(sink) { }
 
+    /*! The connection's recent result metadata (null: none, every result decodes its own).
+        Set before the reply arrives; it must outlive the reading of the reply. */
+    void setMetaCache(ResultMetaCache *cache) { m_metaCache = cache; }
+
     /*! After handle() returned Continue: the file a LOAD DATA LOCAL INFILE asks for (once),
         or nothing. The caller then sends its content with appendFileData() and ends it with
         an empty chunk; the server's OK or ERR follows. */
@@ -119,7 +124,9 @@ private:
     std::optional<QByteArray> m_fileRequest;
     Settings m_settings;
     ResultSink *m_sink;
+    ResultMetaCache *m_metaCache = nullptr;
     State m_state = State::First;
+    ResultMetaBuilder m_builder; //!< the current result's, while its column definitions arrive
     ResultMetaPtr m_meta;
     int m_columnCount = 0;
 };

@@ -11,6 +11,7 @@
 #include <QtCore/QHash>
 #include <QtCore/QSharedData>
 
+#include <atomic>
 #include <new>
 
 namespace AsyncMySql {
@@ -49,23 +50,52 @@ enum class ValueKind : quint8 {
 //! a character set converted by Qt in Protocol::charsets() (charsets.h).
 enum class TextEncoding : quint8 { Utf8, Latin1 };
 
-/*! What every row of one result shares: the columns and how to decode and name them. */
+/*!
+    What every row of one result shares: the columns and how to decode and name them.
+    Finalized once by the protocol layer, then never changed: rows, result sets and the
+    connection's ResultMetaCache share it, also across threads (a Row copied to another one).
+*/
 class ResultMeta : public QSharedData
 {
 public:
+    ResultMeta() = default;
+    ResultMeta(const ResultMeta &) = delete;
+    ResultMeta &operator=(const ResultMeta &) = delete;
+    ~ResultMeta();
+
     QList<Column> columns;
     QList<ValueKind> kinds;
-    QStringList keys;           // Row::keys(): names, or "table.name" for duplicates in dict mode
-    QHash<QString, int> index;  // key -> column
     //! User decoders per column; empty when there are none (the common case costs nothing).
     QList<Converters::Decoder> decoders;
     TextEncoding encoding = TextEncoding::Utf8;
     bool dict = false;
 
-    //! Fills kinds, keys, index and decoders from columns.
+    //! Fills kinds and decoders from columns: what decoding a value needs.
     void finalize(const Converters &converters = {});
+
+    //! Row::keys(): names, or "table.name" for a name seen before (aiomysql's DictCursor).
+    const QStringList &keys() const { return names().keys; }
+    //! The column keyed \a key, or -1.
+    int indexOf(const QString &key) const { return names().index.value(key, -1); }
+
+private:
+    struct Names
+    {
+        QStringList keys;
+        QHash<QString, int> index; // key -> column
+    };
+    /*! The keys and their index, made when first asked for: most results are read by column
+        number only. Any thread may be the first (the meta is shared), so the one that
+        finishes first publishes its copy and the others drop theirs. */
+    const Names &names() const;
+
+    mutable std::atomic<const Names *> m_names{nullptr};
 };
 using ResultMetaPtr = QExplicitlySharedDataPointer<ResultMeta>;
+
+/*! True if ResultMeta::finalize() gives the same decoders with \a a as with \a b: they are
+    copies of one set (both alive), or neither has a decoder. */
+bool decodesAlike(const Converters &a, const Converters &b);
 
 /*!
     One row, in a single allocation sized to it: this header, then one Cell per column, then

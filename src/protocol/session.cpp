@@ -87,6 +87,7 @@ void Session::start(Settings settings, Clock::time_point now)
     m_decompressor.reset();
     m_compression = CompressionAlgorithm::None;
     m_output.clear();
+    m_metaCache.clear();
     m_status = 0;
     m_uncommittedChanges = false;
     m_hasDeadline = m_settings.connectTimeout.count() > 0;
@@ -540,6 +541,8 @@ void Session::write(Command &cmd)
 {
     cmd.exchange->setCapabilities(m_capabilities);
     cmd.exchange->setCompressed(m_compressor != nullptr);
+    if (cmd.query)
+        cmd.query->setMetaCache(&m_metaCache);
     // Every command starts a new compressed sequence, also when written behind others.
     cmd.replyCompressedSeq = writePackets(cmd.packet, 0);
     cmd.written = true;

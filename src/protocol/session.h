@@ -252,6 +252,8 @@ public:
     quint64 affectedRows() const { return m_affectedRows; }
     //! Rows changed in the open transaction (an OK with affected rows since it began).
     bool uncommittedChanges() const { return m_uncommittedChanges; }
+    //! The metadata of this session's recent results, which its queries reuse (QueryExchange).
+    const ResultMetaCache &metaCache() const { return m_metaCache; }
 
 private:
     struct SetupCommand;
@@ -299,6 +301,7 @@ private:
     std::vector<std::pair<const Command *, Failure>> m_groupFailures;
     const Command *m_killTarget = nullptr;
     QByteArray m_output;
+    ResultMetaCache m_metaCache; // one per session: another server may answer the next one
 
     QString m_serverVersion;
     quint32 m_threadId = 0;
