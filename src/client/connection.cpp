@@ -576,25 +576,30 @@ void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bo
     }
 }
 
+namespace {
+//! The callback form's completion: the first result, or \a error.
+void runCallback(PendingCommand &cmd, const Error *error)
+{
+    const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(cmd.callback, {});
+    callback->run(error || !cmd.sink ? ResultSet() : cmd.sink->results.value(0), error);
+}
+} // namespace
+
 void ConnectionPrivate::completeCallback(PendingCommand &cmd, const ErrorInfo *error, bool report)
 {
     if (cmd.callbackQueued)
         return; // abandoned: it failed already
     cmd.callbackQueued = true;
-    const auto run = [](PendingCommand &c, const Error *e) {
-        const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(c.callback, {});
-        callback->run(e || !c.sink ? ResultSet() : c.sink->results.value(0), e);
-    };
     if (!error) {
-        // The command alone is captured, which std::function keeps without allocating.
-        defer([self = cmd.shared_from_this(), run] { run(*self, nullptr); });
+        // The command alone is captured (16 bytes), which std::function keeps without allocating.
+        defer([self = cmd.shared_from_this()] { runCallback(*self, nullptr); });
         return;
     }
     const ErrorInfo e = report ? error->reported(describeCommand(cmd, encoding)) : *error;
-    defer([this, self = cmd.shared_from_this(), run, e, report] {
+    defer([this, self = cmd.shared_from_this(), e, report] {
         if (report)
             emitFailure(e); // before the callback, as for futures
-        run(*self, e.make().get());
+        runCallback(*self, e.make().get());
     });
 }
 
