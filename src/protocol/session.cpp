@@ -449,8 +449,7 @@ void Session::finishFront(Exchange::Status status)
     }
     if (failure && cmd->kind == Command::Kind::Setup) {
         const Command *end = static_cast<const SetupCommand &>(*cmd).groupEnd;
-        const auto noted = std::find_if(m_groupFailures.begin(), m_groupFailures.end(), [end](const auto &f) { return f.first == end; });
-        if (noted == m_groupFailures.end())
+        if (groupFailure(end) == m_groupFailures.end()) // the first one counts
             m_groupFailures.emplace_back(end, *failure);
     }
     afterReply();
@@ -464,9 +463,14 @@ void Session::afterReply()
         writePending(); // one command at a time: the next goes out now
 }
 
+std::vector<std::pair<const Session::Command *, Failure>>::iterator Session::groupFailure(const Command *end)
+{
+    return std::find_if(m_groupFailures.begin(), m_groupFailures.end(), [end](const auto &f) { return f.first == end; });
+}
+
 std::optional<Failure> Session::takeGroupFailure(const Command *end)
 {
-    const auto it = std::find_if(m_groupFailures.begin(), m_groupFailures.end(), [end](const auto &f) { return f.first == end; });
+    const auto it = groupFailure(end);
     if (it == m_groupFailures.end())
         return std::nullopt;
     Failure failure = std::move(it->second);

@@ -271,6 +271,7 @@ private:
     bool mayWriteNow() const;
     bool mayWriteBehindFront() const;
     void afterReply();
+    std::vector<std::pair<const Command *, Failure>>::iterator groupFailure(const Command *end);
     std::optional<Failure> takeGroupFailure(const Command *end);
     quint8 writePackets(const QByteArray &packets, quint8 compressedSeq);
     void writeReplyPackets(const QByteArray &packets);
