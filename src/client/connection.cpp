@@ -577,17 +577,11 @@ void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bo
 }
 
 namespace {
-//! Not results.value(0): that builds a default ResultSet (an allocation) even when there is one.
-ResultSet firstResult(const QList<ResultSet> &results)
-{
-    return results.isEmpty() ? ResultSet() : results.constFirst();
-}
-
 //! The callback form's completion: the first result, or \a error.
 void runCallback(PendingCommand &cmd, const Error *error)
 {
     const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(cmd.callback, {});
-    callback->run(error || !cmd.sink ? ResultSet() : firstResult(cmd.sink->results), error);
+    callback->run(error || !cmd.sink ? ResultSet() : cmd.sink->results.value(0), error);
 }
 } // namespace
 
@@ -896,7 +890,9 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     if (!interpolate(writer, sql, args, error))
         return d->failedCommand<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
-    const CommandPtr cmd = d->runQuery(writer.take(), completing(promise, firstResult));
+    const CommandPtr cmd = d->runQuery(writer.take(), completing(promise, [](const QList<ResultSet> &results) {
+        return results.value(0);
+    }));
     std::weak_ptr<PendingCommand> weak = cmd;
     d->watch(promise->future(), d->options.queryTimeout, [this, weak](const ErrorInfo &why) {
         if (const CommandPtr c = weak.lock())

@@ -243,7 +243,22 @@ QVariant Row::toVariant() const { return isDict() ? QVariant(toMap()) : QVariant
 // ---------------------------------------------------------------------------------------------
 // ResultSet
 
-ResultSet::ResultSet() : d(new ResultSetPrivate) { }
+namespace {
+/*! Shared by every empty ResultSet (a failure's, QList::value() past the end, a default one):
+    made once and never freed (the extra reference keeps its count above zero), so an empty
+    result costs no allocation. ResultSet only reads its data, so nothing writes to it. */
+ResultSetPrivate *emptyResultSet()
+{
+    static ResultSetPrivate *const empty = [] {
+        auto *e = new ResultSetPrivate;
+        e->ref.ref();
+        return e;
+    }();
+    return empty;
+}
+} // namespace
+
+ResultSet::ResultSet() : d(emptyResultSet()) { }
 ResultSet::ResultSet(ResultSetPrivate *dd) : d(dd) { }
 ResultSet::ResultSet(const ResultSet &) = default;
 ResultSet &ResultSet::operator=(const ResultSet &) = default;
