@@ -9,6 +9,9 @@
 #        FUZZ_RUNS        run each target for this many executions instead (the seconds
 #                         argument is then a cap per target), e.g. FUZZ_RUNS=10000000 for the
 #                         long runs the closing notes quote
+#        FUZZ_MAX_LEN     the largest input libFuzzer makes (default 16384); long runs of the
+#                         parsers of short texts (url, optionfile) use 2048, or their grown
+#                         inputs slow them to a few hundred executions a second
 # Prints the executions per target (libFuzzer's final stats) and exits non-zero if any target
 # crashed, leaked, timed out or failed an invariant; the reproducer is kept in
 # $FUZZ_BUILD_DIR/findings/<target>/ (add it to the target's corpus once fixed).
@@ -50,7 +53,7 @@ for t in "${TARGETS[@]}"; do
     limit=(-max_total_time="$SECONDS_PER_TARGET")
     [[ -n "${FUZZ_RUNS:-}" ]] && limit+=(-runs="$FUZZ_RUNS")
     "$BUILD_DIR/fuzz/fuzz_$t" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=16384 -print_final_stats=1 -artifact_prefix="$findings/" \
+        -max_len="${FUZZ_MAX_LEN:-16384}" -print_final_stats=1 -artifact_prefix="$findings/" \
         "$work" "$seeds" >"$log" 2>&1 || rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
