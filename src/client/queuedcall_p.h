@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QtCore/QMetaObject>
+#include <AsyncMySql/global.h>
+
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 
 #include <functional>
-#include <memory>
 
 namespace AsyncMySql {
 
@@ -17,56 +17,36 @@ namespace AsyncMySql {
     schedule() posts a queued call unless one is pending already; the function runs once from
     the event loop, and a schedule() made while (or after) it runs posts the next one. cancel()
     drops a pending call; so does destroying the QueuedCall, or its context (Qt drops a dead
-    object's queued calls). The function may destroy the QueuedCall (or its owner) while it runs.
+    object's posted events). The function may destroy the QueuedCall (or its owner) while it runs.
 
     Never runs the function from schedule() itself: that is the point of it (no user code inside
     readyRead, no re-entrance from the caller's stack).
+
+    The connection runs one per burst of completed replies, so it is on the per-query path: a
+    posted event of its own to a small receiver (a child of the context, so it follows the
+    context's thread and dies with it), whose block the receiver keeps for the next one,
+    instead of a queued invokeMethod(), which allocates a slot object and a QMetaCallEvent per
+    call. Exported for the QML module (not public API).
 */
-class QueuedCall
+class ASYNCMYSQL_EXPORT QueuedCall
 {
 public:
-    QueuedCall(QObject *context, std::function<void()> function)
-        : m_state(std::make_shared<State>(State{context, std::move(function)}))
-    {
-    }
-    ~QueuedCall() { cancel(); }
+    QueuedCall(QObject *context, std::function<void()> function);
+    ~QueuedCall();
     QueuedCall(const QueuedCall &) = delete;
     QueuedCall &operator=(const QueuedCall &) = delete;
 
     //! Posts the call unless one is pending already.
-    void schedule()
-    {
-        State &s = *m_state;
-        if (s.scheduled || !s.context)
-            return;
-        s.scheduled = true;
-        // The generation tells a call posted before a cancel() (Qt cannot take it back) from
-        // the one posted after it.
-        const quint64 generation = ++s.generation;
-        QMetaObject::invokeMethod(s.context, [weak = std::weak_ptr<State>(m_state), generation] {
-            const std::shared_ptr<State> state = weak.lock(); // alive while the function runs
-            if (!state || !state->scheduled || state->generation != generation)
-                return;
-            state->scheduled = false;
-            state->function();
-        }, Qt::QueuedConnection);
-    }
-
+    void schedule();
     //! Whether a call is pending (posted and not yet run or cancelled).
-    bool isScheduled() const { return m_state->scheduled && m_state->context; } // a dead context dropped it
-
+    bool isScheduled() const;
     //! Drops the pending call, if any; a later schedule() posts a new one.
-    void cancel() { m_state->scheduled = false; }
+    void cancel();
+
+    class Receiver; // the context's child the call is posted to; holds the function
 
 private:
-    struct State
-    {
-        QPointer<QObject> context;
-        std::function<void()> function;
-        bool scheduled = false;
-        quint64 generation = 0;
-    };
-    std::shared_ptr<State> m_state;
+    QPointer<Receiver> m_receiver; // null once the context is gone
 };
 
 } // namespace AsyncMySql
