@@ -292,8 +292,10 @@ qint64 pointChecksum(const QList<Row> &rows)
 {
     if (rows.size() != 1)
         die("point", QStringLiteral("expected 1 row, got %1").arg(rows.size()));
+    // The typed accessors, as read's checksum uses them: what value(i).toLongLong() and
+    // value(i).toString() give, without a QVariant per cell.
     const Row &row = rows.first();
-    return row.value(0).toLongLong() + row.value(1).toString().size();
+    return row.toLongLong(0) + row.toString(1).size();
 }
 
 //! How the sequential lookups are written: each form as cheap as it goes.

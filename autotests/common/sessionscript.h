@@ -188,15 +188,11 @@ public:
         auto cmd = std::make_shared<TestCommand>();
         cmd->name = name;
         quint8 replySeq = 1;
-        cmd->packet = AsyncMySql::Protocol::commandPacket(quint8(command), argument, &replySeq);
-        if (query) {
-            auto ex = std::make_unique<AsyncMySql::Protocol::QueryExchange>(querySettings, &cmd->sink);
-            cmd->query = ex.get();
-            cmd->exchange = std::move(ex);
-        } else {
-            cmd->exchange = std::make_unique<AsyncMySql::Protocol::SimpleExchange>();
-        }
-        cmd->exchange->setNextSequenceId(replySeq);
+        QByteArray packet = AsyncMySql::Protocol::commandPacket(quint8(command), argument, &replySeq);
+        if (query)
+            cmd->makeQuery(std::move(packet), replySeq, querySettings, &cmd->sink);
+        else
+            cmd->makeSimple(std::move(packet), replySeq);
         return cmd;
     }
 

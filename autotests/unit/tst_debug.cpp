@@ -59,7 +59,7 @@ QList<ResultSet> results(const QList<QByteArray> &payloads, bool dict = false)
         if (exchange.handle(p, out) != Exchange::Status::Continue)
             break;
     }
-    return sink.results;
+    return sink.results();
 }
 
 QList<QByteArray> itemRows(int count)

@@ -43,7 +43,7 @@ Row rowOf(const QList<ColumnSpec> &columns, const QList<std::optional<QByteArray
         if (exchange.handle(p, out) != Exchange::Status::Continue)
             break;
     }
-    return sink.results.value(0).rows().value(0);
+    return sink.first().rows().value(0);
 }
 
 //! Every accessor against value(i)'s conversion, for every column and two indexes out of range.

@@ -40,7 +40,7 @@ void ConnectionPrivate::sweepWatched()
     for (Watched &w : now) {
         if (w.byCommand) {
             const CommandPtr cmd = w.command.lock();
-            if (!cmd || cmd->callbackQueued)
+            if (!cmd || cmd->completionQueued)
                 continue;
         } else if (w.future.isFinished()) {
             continue;

@@ -42,7 +42,21 @@ void BufferedSink::resultFinished(const ResultMetaPtr &meta, const OkPacket &ok)
     d->warningCount = ok.warnings;
     d->serverStatus = ok.status;
     d->info = QString::fromUtf8(ok.info);
-    results.append(ResultSetPrivate::make(d));
+    if (m_count++ == 0)
+        m_first = ResultSetPrivate::make(d);
+    else
+        m_more.append(ResultSetPrivate::make(d));
+}
+
+QList<ResultSet> BufferedSink::results() const
+{
+    QList<ResultSet> all;
+    if (m_count == 0)
+        return all;
+    all.reserve(m_count);
+    all.append(m_first);
+    all.append(m_more);
+    return all;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -73,9 +87,11 @@ ConnectionPrivate::ConnectionPrivate(Connection *qq, const ConnectOptions &opts)
 
 ConnectionPrivate::~ConnectionPrivate() = default;
 
-void ConnectionPrivate::defer(std::function<void()> f)
+void ConnectionPrivate::defer(std::function<void()> f) { defer(Deferred{nullptr, std::move(f)}); }
+
+void ConnectionPrivate::defer(Deferred entry)
 {
-    deferred.append(std::move(f));
+    deferred.append(std::move(entry));
     if (!destroying)
         flushCall.schedule();
 }
@@ -88,10 +104,14 @@ void ConnectionPrivate::flushDeferred()
     // The lists swap places, so neither is allocated anew each round (a callback may also
     // flush from a nested event loop: then it takes a list of its own).
     while (!deferred.isEmpty()) {
-        QList<std::function<void()>> batch = std::exchange(spareDeferred, {});
+        QList<Deferred> batch = std::exchange(spareDeferred, {});
         batch.swap(deferred);
-        for (const auto &f : std::as_const(batch))
-            f();
+        for (const Deferred &d : std::as_const(batch)) {
+            if (d.call)
+                d.call();
+            else
+                finish(*d.command, nullptr);
+        }
         batch.clear(); // keeps the capacity
         spareDeferred = std::move(batch);
     }
@@ -276,7 +296,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     QObject::connect(transport, &Transport::connected, q, [this] {
         qCDebug(lcConnection) << "transport connected to" << transport->peerName();
     });
-    QObject::connect(transport, &Transport::readyRead, q, [this] { onReadyRead(); });
+    transport->setReader([this] { onReadyRead(); });
     QObject::connect(transport, &Transport::bytesWritten, q, [this] {
         if (infile)
             pumpLocalInfile();
@@ -419,6 +439,7 @@ void ConnectionPrivate::endSession(const ErrorInfo &error, bool graceful, bool f
     connectTimer.stop();
     if (transport) {
         transport->disconnect(q);
+        transport->setReader({});
         if (graceful)
             transport->closeGracefully();
         else
@@ -555,52 +576,33 @@ void ConnectionPrivate::failed(const Failure &failure) { fatal(ErrorInfo::fromFa
 
 void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bool report)
 {
-    if (cmd.callback) {
-        completeCallback(cmd, error, report);
-        return;
-    }
-    PendingCommand::Done done = std::exchange(cmd.done, {});
-    if (!done)
-        return; // abandoned: its future has finished already
+    if (cmd.completionQueued || !cmd.hasWaiter())
+        return; // abandoned (it finished already), or nobody waits
+    cmd.completionQueued = true;
     if (!error) {
-        defer([done] { done(nullptr); });
+        defer(Deferred{cmd.shared_from_this(), {}});
     } else if (report) {
         // errorOccurred before the future fails, so that a slot reading it counts as heard
         // before the future's last copy can go.
-        defer([this, done, e = error->reported(describeCommand(cmd, encoding))] {
+        defer([this, self = cmd.shared_from_this(), e = error->reported(describeCommand(cmd, encoding))] {
             emitFailure(e);
-            done(&e);
+            finish(*self, &e);
         });
     } else {
-        defer([done, e = *error] { done(&e); });
+        defer([self = cmd.shared_from_this(), e = *error] { finish(*self, &e); });
     }
 }
 
-namespace {
-//! The callback form's completion: the first result, or \a error.
-void runCallback(PendingCommand &cmd, const Error *error)
+void ConnectionPrivate::finish(PendingCommand &cmd, const ErrorInfo *error)
 {
-    const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(cmd.callback, {});
-    callback->run(error || !cmd.sink ? ResultSet() : cmd.sink->results.value(0), error);
-}
-} // namespace
-
-void ConnectionPrivate::completeCallback(PendingCommand &cmd, const ErrorInfo *error, bool report)
-{
-    if (cmd.callbackQueued)
-        return; // abandoned: it failed already
-    cmd.callbackQueued = true;
-    if (!error) {
-        // The command alone is captured (16 bytes), which std::function keeps without allocating.
-        defer([self = cmd.shared_from_this()] { runCallback(*self, nullptr); });
-        return;
+    if (cmd.callback) {
+        const std::shared_ptr<Detail::QueryCallback> callback = std::exchange(cmd.callback, {});
+        callback->run(error || !cmd.sink ? ResultSet() : cmd.sink->first(), error ? error->make().get() : nullptr);
+    } else if (cmd.queryDone) {
+        std::exchange(cmd.queryDone, {})(error, cmd.sink->results());
+    } else if (cmd.done) {
+        std::exchange(cmd.done, {})(error);
     }
-    const ErrorInfo e = report ? error->reported(describeCommand(cmd, encoding)) : *error;
-    defer([this, self = cmd.shared_from_this(), e, report] {
-        if (report)
-            emitFailure(e); // before the callback, as for futures
-        runCallback(*self, e.make().get());
-    });
 }
 
 // --- commands ---------------------------------------------------------------------------------
@@ -649,9 +651,8 @@ CommandPtr ConnectionPrivate::simpleCommand(Protocol::Command command, QByteArra
 {
     auto cmd = std::make_shared<PendingCommand>();
     quint8 replySeq = 1;
-    cmd->packet = commandPacket(quint8(command), argument, &replySeq);
-    cmd->exchange = std::make_unique<SimpleExchange>();
-    cmd->exchange->setNextSequenceId(replySeq);
+    QByteArray packet = commandPacket(quint8(command), argument, &replySeq);
+    cmd->makeSimple(std::move(packet), replySeq);
     cmd->done = std::move(done);
     return cmd;
 }
@@ -668,36 +669,39 @@ QueryExchange::Settings ConnectionPrivate::querySettings(bool dict) const
     return {encoding, dict, options.converters, options.localInfile};
 }
 
-namespace {
-CommandPtr makeQueryCommand(const QByteArray &sql, const QueryExchange::Settings &settings, ResultSink *sink,
-                            PendingCommand::Done done)
+ConnectionPrivate::QueryPacket ConnectionPrivate::queryPacket(QByteArrayView sql)
 {
-    auto cmd = std::make_shared<PendingCommand>();
-    quint8 replySeq = 1;
-    cmd->packet = commandPacket(quint8(Command::Query), sql, &replySeq);
-    auto exchange = std::make_unique<QueryExchange>(settings, sink);
-    exchange->setNextSequenceId(replySeq);
-    cmd->query = exchange.get();
-    cmd->exchange = std::move(exchange);
-    cmd->done = std::move(done);
-    return cmd;
+    logQuery(sql);
+    QueryPacket p;
+    p.bytes = commandPacket(quint8(Command::Query), sql, &p.replySeq);
+    return p;
 }
-} // namespace
 
-CommandPtr ConnectionPrivate::queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done)
+ConnectionPrivate::QueryPacket ConnectionPrivate::queryPacket(SqlWriter &writer)
 {
-    auto sink = std::make_shared<BufferedSink>();
-    CommandPtr cmd = makeQueryCommand(sql, querySettings(dict), sink.get(), std::move(done));
-    cmd->sink = std::move(sink);
+    logQuery(writer.sql());
+    QueryPacket p;
+    p.bytes = writer.takeCommand(quint8(Command::Query), &p.replySeq);
+    return p;
+}
+
+CommandPtr ConnectionPrivate::queryCommand(QueryPacket sql, bool dict)
+{
+    // One allocation for the command, its exchange and its buffered results.
+    auto cmd = std::make_shared<PendingCommand>();
+    cmd->makeQuery(std::move(sql.bytes), sql.replySeq, querySettings(dict), &cmd->sink.emplace());
     return cmd;
 }
 
 CommandPtr ConnectionPrivate::streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
                                                PendingCommand::Done done)
 {
-    CommandPtr cmd = makeQueryCommand(sql, querySettings(dict), sink.get(), std::move(done));
+    auto cmd = std::make_shared<PendingCommand>();
+    QueryPacket packet = queryPacket(sql);
+    cmd->makeQuery(std::move(packet.bytes), packet.replySeq, querySettings(dict), sink.get());
     cmd->stream = sink.get();
     cmd->streamSink = std::move(sink);
+    cmd->done = std::move(done);
     return cmd;
 }
 
@@ -733,24 +737,21 @@ void ConnectionPrivate::rememberSession(const SessionChanges &change)
     change.applyTo(options);
 }
 
-CommandPtr ConnectionPrivate::runQuery(const QByteArray &sql, QueryDone done, bool dict)
+CommandPtr ConnectionPrivate::runQuery(QueryPacket sql, QueryDone done, bool dict)
 {
-    logQuery(sql);
-    CommandPtr cmd = queryCommand(sql, dict, {});
-    // The sink outlives the exchange that fills it: the completion reads it afterwards.
-    cmd->done = [done, sink = cmd->sink](const ErrorInfo *error) { done(error, sink->results); };
+    CommandPtr cmd = queryCommand(std::move(sql), dict);
+    cmd->queryDone = std::move(done);
     enqueue(cmd);
     return cmd;
 }
 
-void ConnectionPrivate::runQuery(const QByteArray &sql, std::shared_ptr<Detail::QueryCallback> callback,
+void ConnectionPrivate::runQuery(QueryPacket sql, std::shared_ptr<Detail::QueryCallback> callback,
                                  std::chrono::milliseconds timeout)
 {
-    logQuery(sql);
-    CommandPtr cmd = queryCommand(sql, false, {});
+    CommandPtr cmd = queryCommand(std::move(sql), false);
     cmd->callback = std::move(callback);
     enqueue(cmd);
-    if (timeout.count() > 0 && !cmd->callbackQueued) {
+    if (timeout.count() > 0 && !cmd->completionQueued) {
         watched.push_back(Watched{{}, cmd, true, timeout, QDeadlineTimer(timeout), [this, weak = std::weak_ptr<PendingCommand>(cmd)](const ErrorInfo &why) {
                                       if (const CommandPtr c = weak.lock())
                                           abandon(c, why);
@@ -887,10 +888,10 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
 {
     SqlWriter writer = d->sqlWriter();
     ErrorInfo error;
-    if (!interpolate(writer, sql, args, error))
+    if (!interpolateCommand(writer, sql, args, error, &d->lastTemplate)) // the packet is built where the SQL is written
         return d->failedCommand<ResultSet>(error);
     auto promise = startedPromise<ResultSet>();
-    const CommandPtr cmd = d->runQuery(writer.take(), completing(promise, [](const QList<ResultSet> &results) {
+    const CommandPtr cmd = d->runQuery(d->queryPacket(writer), completing(promise, [](const QList<ResultSet> &results) {
         return results.value(0);
     }));
     std::weak_ptr<PendingCommand> weak = cmd;
@@ -905,11 +906,11 @@ void Connection::queryWithCallback(const QString &sql, const QVariantList &args,
 {
     SqlWriter writer = d->sqlWriter();
     ErrorInfo error;
-    if (!interpolate(writer, sql, args, error)) {
+    if (!interpolateCommand(writer, sql, args, error, &d->lastTemplate)) {
         d->failCallback(std::move(callback), error);
         return;
     }
-    d->runQuery(writer.take(), std::move(callback), d->options.queryTimeout);
+    d->runQuery(d->queryPacket(writer), std::move(callback), d->options.queryTimeout);
 }
 
 Detail::QueryCallback::~QueryCallback() = default;

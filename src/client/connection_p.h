@@ -9,6 +9,7 @@
 #include "../protocol/session.h"
 #include "../transport/transport.h"
 #include "errors_p.h"
+#include "interpolate_p.h"
 #include "queuedcall_p.h"
 #include "streamingsink_p.h"
 #include "values_p.h"
@@ -35,9 +36,17 @@ public:
     void rowReceived(Row &&row) override;
     void resultFinished(const ResultMetaPtr &meta, const Protocol::OkPacket &ok) override;
 
-    QList<ResultSet> results;
+    //! The first result (an empty one if none arrived).
+    const ResultSet &first() const { return m_first; }
+    //! Every result, in order.
+    QList<ResultSet> results() const;
 
 private:
+    /*! The first result apart: nearly every query has one, and a list of them (one more
+        allocation per query) is made only for those who ask for all. */
+    ResultSet m_first;
+    QList<ResultSet> m_more; //!< the results after the first (multi-statement queries, CALL)
+    qsizetype m_count = 0;
     QList<Row> m_rows;
 };
 
@@ -46,15 +55,22 @@ private:
 struct PendingCommand final : Protocol::Session::Command, std::enable_shared_from_this<PendingCommand>
 {
     using Done = std::function<void(const ErrorInfo *error)>;
+    using QueryDone = std::function<void(const ErrorInfo *error, const QList<ResultSet> &results)>;
 
-    std::shared_ptr<BufferedSink> sink;          // buffered queries
+    //! A buffered query's results, filled by its exchange (held here: no allocation of its own).
+    std::optional<BufferedSink> sink;
     std::shared_ptr<StreamingSink> streamSink;   // streaming queries (Command::stream is it)
-    Done done;         // called from a queued call once the reply is complete or failed
-    //! Instead of done: Connection::query()'s callback form (its result is sink's first).
+    // Who waits for it: at most one of these, called once from a queued call (finish()) after
+    // the reply is complete or the command failed.
+    Done done;
+    QueryDone queryDone; //!< a buffered query's, with sink's results
+    //! Connection::query()'s callback form (its result is sink's first).
     std::shared_ptr<Detail::QueryCallback> callback;
-    bool callbackQueued = false; //!< its completion is deferred: a later complete() is ignored
+    bool completionQueued = false; //!< its completion is deferred: a later complete() is ignored
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool noReply = false; // COM_QUIT
+
+    bool hasWaiter() const { return done || queryDone || callback; }
 };
 using CommandPtr = std::shared_ptr<PendingCommand>;
 
@@ -114,18 +130,30 @@ public:
     //! A command answered by OK or ERR (COM_PING, COM_INIT_DB, ...), queued at once.
     CommandPtr runCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
-    //! A COM_QUERY whose results are buffered into \a cmd->sink.
-    CommandPtr queryCommand(const QByteArray &sql, bool dict, PendingCommand::Done done);
     //! A COM_QUERY whose results flow into \a sink as they arrive; \a done at the end.
     CommandPtr streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
                                 PendingCommand::Done done);
-    using QueryDone = std::function<void(const ErrorInfo *, const QList<ResultSet> &)>;
-    //! Sends \a sql (already interpolated and encoded; may hold binary literals).
-    CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false);
+    //! A COM_QUERY framed for the wire; with echo on, its SQL was logged on the way.
+    struct QueryPacket
+    {
+        QByteArray bytes;
+        quint8 replySeq = 1;
+    };
+    //! \a sql (interpolated and encoded; may hold binary literals), copied into its packet.
+    QueryPacket queryPacket(QByteArrayView sql);
+    //! What \a writer wrote since SqlWriter::startCommand(), framed where it is (no copy).
+    QueryPacket queryPacket(SqlWriter &writer);
+    using QueryDone = PendingCommand::QueryDone;
+    //! Sends \a sql; \a done gets its results.
+    CommandPtr runQuery(QueryPacket sql, QueryDone done, bool dict = false);
+    CommandPtr runQuery(const QByteArray &sql, QueryDone done, bool dict = false)
+    {
+        return runQuery(queryPacket(sql), std::move(done), dict);
+    }
     CommandPtr runQuery(const QString &sql, QueryDone done) { return runQuery(encodeText(sql, encoding), std::move(done)); }
     /*! The callback form: \a callback gets the first result. Bounded by \a timeout (0: none);
         there is no future to cancel. */
-    void runQuery(const QByteArray &sql, std::shared_ptr<Detail::QueryCallback> callback, std::chrono::milliseconds timeout);
+    void runQuery(QueryPacket sql, std::shared_ptr<Detail::QueryCallback> callback, std::chrono::milliseconds timeout);
     //! \a callback fails with \a error from a queued call (reported like a failed command).
     void failCallback(std::shared_ptr<Detail::QueryCallback> callback, const ErrorInfo &error);
     //! A command that only needs OK (SET ..., COMMIT, ...).
@@ -226,7 +254,8 @@ private:
         (errorOccurred, see FailureReport) unless \a report is false: the connection ended, and
         fatal() or close() has spoken for every pending command already. */
     void complete(PendingCommand &cmd, const ErrorInfo *error, bool report = true);
-    void completeCallback(PendingCommand &cmd, const ErrorInfo *error, bool report);
+    //! Calls whoever waits for \a cmd (from flushDeferred()).
+    static void finish(PendingCommand &cmd, const ErrorInfo *error);
     void killQuery(const CommandPtr &cmd);
     void killFinished(const ErrorInfo *error);
     //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
@@ -236,6 +265,8 @@ private:
     //! Writes what the session has to send.
     void flushOutput();
     Protocol::QueryExchange::Settings querySettings(bool dict) const;
+    //! A COM_QUERY whose results are buffered into its sink.
+    CommandPtr queryCommand(QueryPacket sql, bool dict);
     void watchFuture(QFuture<void> future, std::chrono::milliseconds timeout, std::function<void(const ErrorInfo &)> stop);
     //! Stops the watched futures that were cancelled or ran out of time; forgets finished ones.
     void sweepWatched();
@@ -275,6 +306,15 @@ private:
     void fatal(const ErrorInfo &error);
 
     // --- deferred work (never run user code inside readyRead) ---------------------------------
+    /*! What flushDeferred() runs, in order: a command that succeeded (finish() it; the common
+        case, kept apart so that no std::function is made per query: one holding a shared
+        pointer is not stored in place) or any other call. */
+    struct Deferred
+    {
+        CommandPtr command;
+        std::function<void()> call;
+    };
+    void defer(Deferred entry);
     void flushDeferred();
     void emitError(const ErrorInfo &error);
     //! errorOccurred now (already inside a queued call), unless the connection is going away.
@@ -294,8 +334,8 @@ private:
     Connection::State announcedState = Connection::State::Closed; //!< the last stateChanged
     Transport *transport = nullptr;
     QList<std::function<void(const ErrorInfo *)>> openWaiters;
-    QList<std::function<void()>> deferred;
-    QList<std::function<void()>> spareDeferred; //!< an empty list that kept its capacity
+    QList<Deferred> deferred;
+    QList<Deferred> spareDeferred; //!< an empty list that kept its capacity
     QueuedCall flushCall;  //!< runs flushDeferred()
     QueuedCall resumeCall; //!< reading goes on after back-pressure
     bool destroying = false;
@@ -335,6 +375,7 @@ private:
     quint8 collation = Protocol::Collation::Utf8mb4GeneralCi;
     TextEncoding encoding = TextEncoding::Utf8;
     bool echo = false;
+    SqlTemplate lastTemplate; //!< Connection::query()'s last %s template, taken apart
 };
 
 } // namespace AsyncMySql

@@ -23,7 +23,6 @@ QFuture<qint64> CursorStream::start(const QByteArray &sql, bool dict, std::chron
         if (const auto s = self.lock())
             s->pump();
     };
-    cd->logQuery(sql);
     const CommandPtr cmd = cd->streamingCommand(sql, dict, m_sink, [self](const ErrorInfo *error) {
         if (const auto s = self.lock()) {
             s->m_done = true;

@@ -29,6 +29,9 @@ bool scan(SqlWriter &out, QStringView sql, ErrorInfo &error, OnPlaceholder place
     return true;
 }
 
+//! Enough for the usual query in one allocation: the template and a short literal per argument.
+qsizetype expectedSize(QStringView sql, const QVariantList &args) { return sql.size() + 16 * args.size(); }
+
 ErrorInfo badFormat(QStringView sql, qsizetype at)
 {
     return ErrorInfo::programming(QStringLiteral("Unsupported format character at position %1 of the query "
@@ -44,6 +47,7 @@ bool interpolate(SqlWriter &out, QStringView sql, const QVariantList &args, Erro
         out.appendText(sql);
         return true;
     }
+    out.reserve(expectedSize(sql, args));
     qsizetype next = 0;
     const bool ok = scan(out, sql, error, [&](qsizetype at) -> qsizetype {
         if (at >= sql.size() || sql[at] != u's') {
@@ -64,6 +68,57 @@ bool interpolate(SqlWriter &out, QStringView sql, const QVariantList &args, Erro
         return false;
     }
     return ok;
+}
+
+bool SqlTemplate::parse(const QString &sql, TextEncoding encoding)
+{
+    SqlWriter text(encoding, false);
+    QList<qsizetype> ends;
+    ErrorInfo unused;
+    const bool plain = scan(text, sql, unused, [&](qsizetype at) -> qsizetype {
+        if (at >= sql.size() || sql[at] != u's')
+            return -1;
+        ends.append(text.result().size());
+        return at + 1;
+    });
+    if (!plain) {
+        *this = SqlTemplate();
+        return false;
+    }
+    ends.append(text.result().size());
+    m_sql = sql;
+    m_encoding = encoding;
+    m_text = text.take();
+    m_ends = std::move(ends);
+    return true;
+}
+
+bool SqlTemplate::write(SqlWriter &out, const QVariantList &args, ErrorInfo &error) const
+{
+    Q_ASSERT(args.size() == placeholderCount());
+    qsizetype start = 0;
+    for (qsizetype i = 0; i < m_ends.size(); ++i) {
+        out.appendEncoded(QByteArrayView(m_text).sliced(start, m_ends[i] - start));
+        start = m_ends[i];
+        if (i < args.size() && !out.appendLiteral(args[i], error))
+            return false;
+    }
+    return true;
+}
+
+bool interpolateCommand(SqlWriter &out, const QString &sql, const QVariantList &args, ErrorInfo &error,
+                        SqlTemplate *cache)
+{
+    out.startCommand(expectedSize(sql, args));
+    // Without arguments the text goes unchanged (no %% to turn into %): nothing to take apart.
+    if (cache && !args.isEmpty()) {
+        if (!cache->matches(sql, out.encoding()))
+            cache->parse(sql, out.encoding());
+        // Otherwise (a bad template, a wrong number of arguments) interpolate() tells why.
+        if (cache->isValid() && cache->placeholderCount() == args.size())
+            return cache->write(out, args, error);
+    }
+    return interpolate(out, sql, args, error);
 }
 
 bool interpolate(SqlWriter &out, QStringView sql, const QVariantMap &args, ErrorInfo &error)

@@ -3,6 +3,7 @@
 #include "temporal_p.h"
 
 #include "../protocol/charsets.h"
+#include "../protocol/framing.h"
 
 #include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
@@ -248,8 +249,40 @@ SqlWriter::SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Conve
 {
 }
 
+void SqlWriter::startCommand(qsizetype sqlSize)
+{
+    Q_ASSERT(m_out.isEmpty());
+    m_out.reserve(Protocol::CommandPrefixSize + sqlSize);
+    m_out.resize(Protocol::CommandPrefixSize);
+    m_sqlStart = Protocol::CommandPrefixSize;
+}
+
+QByteArray SqlWriter::takeCommand(quint8 command, quint8 *nextSeq)
+{
+    Q_ASSERT(m_sqlStart == Protocol::CommandPrefixSize);
+    m_sqlStart = 0;
+    return Protocol::frameCommand(std::exchange(m_out, {}), command, nextSeq);
+}
+
 void SqlWriter::appendText(QStringView sql)
 {
+    // SQL text is nearly always ASCII, which UTF-8 and latin1 keep byte for byte: written
+    // straight into the buffer then, without an encoded copy (the per-query path).
+    if (m_encoding == TextEncoding::Utf8 || m_encoding == TextEncoding::Latin1) {
+        const qsizetype at = m_out.size();
+        m_out.resize(at + sql.size());
+        char *out = m_out.data() + at;
+        for (qsizetype i = 0; i < sql.size(); ++i) {
+            const char16_t c = sql[i].unicode();
+            if (c >= 0x80) {
+                m_out.truncate(at + i);
+                m_out += encodeText(sql.sliced(i), m_encoding);
+                return;
+            }
+            out[i] = char(c);
+        }
+        return;
+    }
     m_out += encodeText(sql, m_encoding);
 }
 
@@ -271,6 +304,15 @@ void SqlWriter::appendEscapedText(QStringView text)
     QString escaped;
     escapeInto(escaped, text.utf16(), text.size(), m_noBackslashEscapes);
     m_out += encodeText(escaped, m_encoding);
+}
+
+template<typename Integer>
+void SqlWriter::appendNumber(Integer n)
+{
+    // std::to_chars: no temporary QByteArray per parameter (QByteArray::number() made one).
+    char digits[24];
+    const auto written = std::to_chars(digits, digits + sizeof digits, n);
+    m_out.append(digits, written.ptr - digits);
 }
 
 void SqlWriter::appendQuoted(QByteArrayView bytes)
@@ -327,11 +369,11 @@ bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
         return true;
     case QMetaType::Int: case QMetaType::Short: case QMetaType::SChar: case QMetaType::Long:
     case QMetaType::LongLong:
-        m_out.append(QByteArray::number(value.toLongLong()));
+        appendNumber(type == QMetaType::Int ? *static_cast<const int *>(value.constData()) : value.toLongLong());
         return true;
     case QMetaType::UInt: case QMetaType::UShort: case QMetaType::UChar: case QMetaType::ULong:
     case QMetaType::ULongLong:
-        m_out.append(QByteArray::number(value.toULongLong()));
+        appendNumber(value.toULongLong());
         return true;
     case QMetaType::Double: case QMetaType::Float: {
         const double d = value.toDouble();

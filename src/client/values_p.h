@@ -35,6 +35,9 @@ public:
     void setBytesAsHex(bool on) { m_bytesAsHex = on; }
 
     void appendText(QStringView sql);
+    //! Appends \a sql that is in the connection's encoding already.
+    void appendEncoded(QByteArrayView sql) { m_out.append(sql); }
+    TextEncoding encoding() const { return m_encoding; }
     //! Appends the literal for \a value; false (with \a error set) for values that cannot be one.
     bool appendLiteral(const QVariant &value, ErrorInfo &error);
     //! Appends \a bytes escaped, without quotes (byte-wise: safe only where no multi-byte
@@ -46,16 +49,30 @@ public:
         (where the server would read the two as one character). */
     void appendEscapedText(QStringView text);
 
+    /*! Leaves room for a command packet's header and command byte before the SQL (call it
+        first), and reserves \a sqlSize bytes after it: takeCommand() then frames the packet
+        where the SQL was written, no copy. */
+    void startCommand(qsizetype sqlSize = 0);
+    //! Room for \a bytes more without growing again.
+    void reserve(qsizetype bytes) { m_out.reserve(m_out.size() + bytes); }
+    //! The SQL written so far (without the room of startCommand()).
+    QByteArrayView sql() const { return QByteArrayView(m_out).sliced(m_sqlStart); }
+    //! After startCommand(): the framed packet (Protocol::frameCommand()).
+    QByteArray takeCommand(quint8 command, quint8 *nextSeq);
+
     QByteArray &result() { return m_out; }
     QByteArray take() { return std::move(m_out); }
 
 private:
+    template<typename Integer>
+    void appendNumber(Integer n);
     void appendQuoted(QByteArrayView bytes);
     void appendQuotedText(QStringView text);
     void appendQuotedUtf8(QByteArrayView utf8);
     bool appendBuiltinLiteral(const QVariant &value, ErrorInfo &error);
 
     QByteArray m_out;
+    qsizetype m_sqlStart = 0; //!< where the SQL starts in m_out (after startCommand()'s room)
     const Converters *m_converters;
     TextEncoding m_encoding;
     bool m_noBackslashEscapes;

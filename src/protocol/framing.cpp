@@ -219,4 +219,19 @@ QByteArray commandPacket(quint8 command, QByteArrayView argument, quint8 *nextSe
     return out;
 }
 
+QByteArray frameCommand(QByteArray buffer, quint8 command, quint8 *nextSeq)
+{
+    Q_ASSERT(buffer.size() >= CommandPrefixSize);
+    static_assert(CommandPrefixSize == HeaderSize + 1);
+    const qsizetype len = buffer.size() - HeaderSize; // the command byte and the argument
+    if (len >= MaxPacketPayload)
+        return commandPacket(command, QByteArrayView(buffer).sliced(CommandPrefixSize), nextSeq);
+    if (nextSeq)
+        *nextSeq = 1;
+    char *out = buffer.data(); // detaches if shared: framing never writes into a caller's copy
+    writeHeader(out, len, 0);
+    out[HeaderSize] = char(command);
+    return buffer;
+}
+
 } // namespace AsyncMySql::Protocol

@@ -116,4 +116,12 @@ quint8 appendPacket(QByteArray &out, QByteArrayView payload, quint8 seq);
     wire. \a nextSeq receives the sequence id of the reply (1, or more for a split payload). */
 QByteArray commandPacket(quint8 command, QByteArrayView argument = {}, quint8 *nextSeq = nullptr);
 
+//! The bytes before a command's argument: the packet header and the command byte.
+constexpr qsizetype CommandPrefixSize = 5;
+
+/*! commandPacket() for an argument written in place: \a buffer holds CommandPrefixSize bytes
+    of room (any value), then the argument. The common case, a packet that fits one wire
+    packet, is framed in \a buffer itself: no copy of a query's SQL on its way out. */
+QByteArray frameCommand(QByteArray buffer, quint8 command, quint8 *nextSeq = nullptr);
+
 } // namespace AsyncMySql::Protocol

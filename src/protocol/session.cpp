@@ -28,21 +28,17 @@ Failure protocolFailure(quint16 code, const QString &why)
     return clientFailure(Error::Type::Internal, code, "HY000", QStringLiteral("Protocol error: %1").arg(why));
 }
 
-/*! Makes \a cmd the command \a command with \a argument: its packet, and an exchange for
-    the reply (a query's rows are dropped: nobody reads what setup statements return). */
+/*! Makes \a cmd the command \a command with \a argument (a query's rows are dropped: nobody
+    reads what setup statements return). */
 void prepareOwnCommand(Session::Command &cmd, Command command, QByteArrayView argument,
                        const QueryExchange::Settings &settings)
 {
     quint8 replySeq = 1;
-    cmd.packet = commandPacket(quint8(command), argument, &replySeq);
-    if (command == Command::Query) {
-        auto ex = std::make_unique<QueryExchange>(settings, &discardSink);
-        cmd.query = ex.get();
-        cmd.exchange = std::move(ex);
-    } else {
-        cmd.exchange = std::make_unique<SimpleExchange>();
-    }
-    cmd.exchange->setNextSequenceId(replySeq);
+    QByteArray packet = commandPacket(quint8(command), argument, &replySeq);
+    if (command == Command::Query)
+        cmd.makeQuery(std::move(packet), replySeq, settings, &discardSink);
+    else
+        cmd.makeSimple(std::move(packet), replySeq);
 }
 
 } // namespace
@@ -59,6 +55,22 @@ struct Session::SetupCommand final : Command
     }
     const Command *groupEnd; //!< reset(): the engine's command its failure is reported on
 };
+
+void Session::Command::makeSimple(QByteArray framed, quint8 replySeq)
+{
+    packet = std::move(framed);
+    exchange = &m_exchange.emplace<SimpleExchange>();
+    query = nullptr;
+    exchange->setNextSequenceId(replySeq);
+}
+
+void Session::Command::makeQuery(QByteArray framed, quint8 replySeq, const QueryExchange::Settings &settings, ResultSink *sink)
+{
+    packet = std::move(framed);
+    query = &m_exchange.emplace<QueryExchange>(settings, sink);
+    exchange = query;
+    exchange->setNextSequenceId(replySeq);
+}
 
 Session::Session(Listener *listener) : m_listener(listener) { }
 

@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <variant>
 #include <vector>
 
 namespace AsyncMySql::Protocol {
@@ -73,11 +74,22 @@ public:
         sink, ...) and gets the same object back in Listener::commandFinished(). */
     struct Command
     {
+        Command() = default;
+        Command(const Command &) = delete; // exchange points into it
+        Command &operator=(const Command &) = delete;
         virtual ~Command() = default;
 
-        QByteArray packet;                  //!< framed, sequence id 0 (commandPacket())
-        std::unique_ptr<Exchange> exchange; //!< parses the reply; sequence id set by the caller
-        QueryExchange *query = nullptr;     //!< exchange, if a COM_QUERY (LOCAL INFILE requests)
+        /*! Makes this a command answered by OK or ERR (COM_PING, COM_INIT_DB, ...): \a packet
+            framed with sequence id 0 (commandPacket(), frameCommand()), its reply starting
+            at \a replySeq. */
+        void makeSimple(QByteArray packet, quint8 replySeq);
+        /*! Makes this a COM_QUERY whose results go to \a sink (which must outlive the reply).
+            Its exchange is held in the command itself: no allocation of its own per query. */
+        void makeQuery(QByteArray packet, quint8 replySeq, const QueryExchange::Settings &settings, ResultSink *sink);
+
+        QByteArray packet;              //!< framed, sequence id 0
+        Exchange *exchange = nullptr;   //!< parses the reply (makeSimple(), makeQuery())
+        QueryExchange *query = nullptr; //!< exchange, if a COM_QUERY (LOCAL INFILE requests)
         /*! A streaming result's sink: while isFull() on the front command, the session stops
             reading (back-pressure). Null for buffered results. */
         ResultSink *stream = nullptr;
@@ -91,6 +103,9 @@ public:
         bool written = false;          //!< its packet went out
         bool replied = false;          //!< its reply is complete
         quint8 replyCompressedSeq = 0; //!< compressed protocol: the sequence id its reply starts with
+
+    private:
+        std::variant<std::monostate, SimpleExchange, QueryExchange> m_exchange;
     };
     using CommandPtr = std::shared_ptr<Command>;
 

@@ -280,7 +280,13 @@ void Transport::onSocketReadyRead()
 {
     m_flushedDirectly = false; // a reply: the next write starts a new exchange
     if (!m_readPaused)
-        Q_EMIT readyRead();
+        callReader();
+}
+
+void Transport::callReader()
+{
+    if (m_reader)
+        m_reader();
 }
 
 qint64 Transport::read(char *data, qint64 max)
@@ -306,7 +312,7 @@ void Transport::readyReadLater()
         // The unbuffered socket stops signalling while a readyRead goes unanswered, and only a
         // read finds that the server closed: the reader tries.
         if (!m_readPaused && (m_unbuffered || m_io->bytesAvailable() > 0))
-            Q_EMIT readyRead();
+            callReader();
     }, Qt::QueuedConnection);
 }
 

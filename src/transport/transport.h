@@ -11,6 +11,7 @@
 #include <QtNetwork/QSslCipher>
 #include <QtNetwork/QSslConfiguration>
 
+#include <functional>
 #include <optional>
 
 class QAbstractSocket;
@@ -44,9 +45,14 @@ public:
 
     void open();
     void write(const QByteArray &bytes);
-    /*! While paused, readyRead is not emitted; nothing is read, so the socket fills its bounded
+    /*! Who reads: called (from the event loop) when bytes may be waiting. A plain function, not
+        a signal: it runs for every reply, and a signal costs a connection lookup and a slot
+        object per call. Set an empty one before dropping the transport (deleteLater()): a
+        call may be queued. */
+    void setReader(std::function<void()> reader) { m_reader = std::move(reader); }
+    /*! While paused, the reader is not called; nothing is read, so the socket fills its bounded
         buffer and the operating system's TCP window does the rest: the server waits. Resuming
-        emits readyRead (from the event loop) if bytes may be waiting. */
+        calls it (from the event loop) if bytes may be waiting. */
     void setReadPaused(bool paused);
     //! Bytes written but not yet handed to the operating system (for flow control).
     qint64 bytesToWrite() const;
@@ -55,9 +61,9 @@ public:
         would cost a queued call per write. */
     void setWantsWriteProgress(bool wants);
     /*! Reads up to \a max bytes into \a data; returns how many (0 when none wait). When more
-        may be left (all \a max were read), readyRead follows from the event loop (Qt would not
-        signal bytes it already holds), so a reader that takes a bounded amount per readyRead
-        never stalls. */
+        may be left (all \a max were read), the reader is called again from the event loop (Qt
+        would not signal bytes it already holds), so a reader that takes a bounded amount per
+        call never stalls. */
     qint64 read(char *data, qint64 max);
     //! Starts the TLS handshake on the open TCP connection (after the SSLRequest was written).
     void startTls();
@@ -78,7 +84,6 @@ public:
 Q_SIGNALS:
     void connected();
     void encrypted();
-    void readyRead();
     //! Some written bytes left for the network (bytesToWrite() went down). Never emitted from
     //! inside write(), and only while setWantsWriteProgress(true).
     void bytesWritten();
@@ -91,6 +96,7 @@ private:
     void onBytesWritten();
     void onSocketReadyRead();
     void readyReadLater();
+    void callReader();
     void failLater();
 
     ConnectOptions m_options;
@@ -111,6 +117,7 @@ private:
     bool m_bytesWrittenQueued = false;
     bool m_readPaused = false;
     bool m_readyReadQueued = false;
+    std::function<void()> m_reader;
 };
 
 } // namespace AsyncMySql
