@@ -3,6 +3,7 @@
 // size: a read past the view is an ASan report), and the text codecs' round trips.
 // Input: [kind byte][encoding byte][value bytes].
 #include "fuzzinput.h"
+#include "client/integers_p.h"
 #include "client/values_p.h"
 
 #include <AsyncMySql/Decimal.h>
@@ -10,6 +11,7 @@
 #include <QtCore/QVariant>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 
 using namespace AsyncMySql;
@@ -25,6 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     std::unique_ptr<char[]> bytes(new char[size_t(qMax<qsizetype>(n, 1))]);
     memcpy(bytes.get(), data + 2, size_t(n));
     const QByteArrayView view(bytes.get(), n);
+
+    // The integer parser is std::from_chars written out: same answer on any bytes.
+    {
+        qint64 mine = 7, theirs = 7;
+        quint64 umine = 7, utheirs = 7;
+        FUZZ_CHECK(parseInteger(bytes.get(), bytes.get() + n, mine) == (std::from_chars(bytes.get(), bytes.get() + n, theirs).ec == std::errc()));
+        FUZZ_CHECK(mine == theirs);
+        FUZZ_CHECK(parseInteger(bytes.get(), bytes.get() + n, umine) == (std::from_chars(bytes.get(), bytes.get() + n, utheirs).ec == std::errc()));
+        FUZZ_CHECK(umine == utheirs);
+    }
 
     const QVariant v = decodeTextValue(kind, bytes.get(), n, encoding);
     FUZZ_CHECK(kind == ValueKind::Null || v.isValid());

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "client/integers_p.h"
 #include "client/values_p.h"
 #include "protocol/messages.h"
 #include "testutil.h"
@@ -13,6 +14,7 @@
 #include <QtCore/QPoint>
 #include <QtTest/QTest>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -56,6 +58,7 @@ class tst_Values : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void parseIntegerIsFromChars();
     void valueKindFor_data();
     void valueKindFor();
     void decodeIntegers();
@@ -135,6 +138,39 @@ void tst_Values::valueKindFor()
     const auto column = Protocol::parseColumnDefinition(columnPayload(spec), Protocol::Capability::MariaDbExtendedTypeInfo);
     QVERIFY(column);
     QCOMPARE(AsyncMySql::valueKindFor(*column), kind);
+}
+
+void tst_Values::parseIntegerIsFromChars()
+{
+    // Row cells go through parseInteger(): it must give what std::from_chars gives, also at the
+    // edges (signs, overflow by one, digits followed by other bytes, no digits at all).
+    QList<QByteArray> inputs = {"", "-", "+1", " 1", "0", "-0", "7", "-7", "123abc", "12-3", "00000000000000000000042",
+                                "999999999999999999", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                                "-9223372036854775809", "18446744073709551615", "18446744073709551616",
+                                "99999999999999999999999", "-18446744073709551615", "1.5", "1e3", "--1"};
+    quint64 seed = 12345;
+    for (int i = 0; i < 2000; ++i) { // digits of every length, some with a sign or a tail
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        QByteArray s = (seed >> 60) & 1 ? "-" : "";
+        const int digits = int((seed >> 32) % 24) + 1;
+        for (int d = 0; d < digits; ++d) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            s.append(char('0' + (seed >> 33) % 10));
+        }
+        if ((seed >> 58) % 4 == 0)
+            s.append("x");
+        inputs.append(s);
+    }
+    for (const QByteArray &in : std::as_const(inputs)) {
+        const char *b = in.constData();
+        const char *e = b + in.size();
+        qint64 mine = 7, theirs = 7;
+        QCOMPARE(parseInteger(b, e, mine), std::from_chars(b, e, theirs).ec == std::errc());
+        QCOMPARE(mine, theirs);
+        quint64 umine = 7, utheirs = 7;
+        QCOMPARE(parseInteger(b, e, umine), std::from_chars(b, e, utheirs).ec == std::errc());
+        QCOMPARE(umine, utheirs);
+    }
 }
 
 void tst_Values::decodeIntegers()

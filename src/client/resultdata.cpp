@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Column, Row and ResultSet: thin handles on the shared data the protocol layer fills.
 #include "../protocol/resultdata.h"
+#include "integers_p.h"
 #include "values_p.h"
 
 #include <AsyncMySql/Decimal.h>
@@ -130,7 +131,10 @@ ValueKind plainCell(const RowPrivate *d, int column, QByteArrayView &bytes)
 template<typename T>
 bool parsed(QByteArrayView bytes, T &value)
 {
-    return std::from_chars(bytes.begin(), bytes.end(), value).ec == std::errc();
+    if constexpr (std::is_integral_v<T>)
+        return parseInteger(bytes.begin(), bytes.end(), value);
+    else
+        return std::from_chars(bytes.begin(), bytes.end(), value).ec == std::errc();
 }
 } // namespace
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "values_p.h"
+#include "integers_p.h"
 #include "temporal_p.h"
 
 #include "../protocol/charsets.h"
@@ -130,13 +131,13 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
         return QVariant();
     case ValueKind::Int: {
         qint64 v = 0;
-        if (std::from_chars(p, p + n, v).ec == std::errc())
+        if (parseInteger(p, p + n, v))
             return QVariant(v);
         break;
     }
     case ValueKind::UInt64: {
         quint64 v = 0;
-        if (std::from_chars(p, p + n, v).ec == std::errc())
+        if (parseInteger(p, p + n, v))
             return QVariant(v);
         break;
     }

@@ -100,7 +100,7 @@ public:
         Converters converters;
         bool localInfile = false; //!< the user enabled LOAD DATA LOCAL INFILE
     };
-    QueryExchange(const Settings &settings, ResultSink *sink) : m_settings(settings), m_sink(sink) { }
+    QueryExchange(Settings settings, ResultSink *sink) : m_settings(std::move(settings)), m_sink(sink) { }
 
     /*! The connection's recent result metadata (null: none, every result decodes its own).
         Set before the reply arrives; it must outlive the reading of the reply. */

@@ -170,7 +170,10 @@ PacketReader::Status PacketReader::next(Packet &out)
             m_joined.append(m_in.bytes.constData() + payloadPos, len);
             continue;
         }
-        out.buffer = m_in.bytes; // shared, not copied
+        // Shared, not copied; and not even assigned again (a reference taken and one
+        // dropped, per packet and so per row) when out holds this buffer already.
+        if (out.buffer.constData() != m_in.bytes.constData() || out.buffer.size() != m_in.bytes.size())
+            out.buffer = m_in.bytes;
         out.offset = payloadPos;
         out.size = len;
         out.seq = out.lastSeq = seq;

@@ -160,19 +160,36 @@ Row parseTextRow(const Packet &packet, int columnCount, const ResultMetaPtr &met
     RowPrivate *row = RowPrivate::create(quint32(columnCount), quint32(packet.size));
     Row handle = RowPrivate::make(row); // frees the row if it turns out malformed
     RowPrivate::Cell *cells = row->cells();
-    ByteReader r(packet.data(), packet.size);
+    // The length-encoded cells read by hand, not through ByteReader: this runs for every cell
+    // of every row, and nearly every length is its first byte.
+    const auto *p = reinterpret_cast<const uchar *>(packet.data());
+    const qsizetype size = packet.size;
+    qsizetype pos = 0;
     for (int i = 0; i < columnCount; ++i) {
-        const auto len = r.lenencOrNull();
-        if (!len) {
-            cells[i] = {0, -1};
-            continue;
-        }
-        if (*len > quint64(r.remaining()))
+        if (pos >= size)
             return Row();
-        cells[i] = {quint32(r.position()), qint32(*len)};
-        r.skip(qsizetype(*len));
+        quint64 len = p[pos++];
+        if (len >= 0xfb) {
+            if (len == 0xfb) { // NULL
+                cells[i] = {0, -1};
+                continue;
+            }
+            if (len == 0xff) // no length-encoded integer (it marks an ERR packet)
+                return Row();
+            const int n = len == 0xfc ? 2 : len == 0xfd ? 3 : 8;
+            if (size - pos < n)
+                return Row();
+            len = 0;
+            for (int b = 0; b < n; ++b)
+                len |= quint64(p[pos + b]) << (8 * b);
+            pos += n;
+        }
+        if (len > quint64(size - pos))
+            return Row();
+        cells[i] = {quint32(pos), qint32(len)};
+        pos += qsizetype(len);
     }
-    if (!r.ok() || !r.atEnd())
+    if (pos != size)
         return Row();
     if (packet.size > 0)
         memcpy(row->bytes(), packet.data(), size_t(packet.size));

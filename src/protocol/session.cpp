@@ -64,10 +64,10 @@ void Session::Command::makeSimple(QByteArray framed, quint8 replySeq)
     exchange->setNextSequenceId(replySeq);
 }
 
-void Session::Command::makeQuery(QByteArray framed, quint8 replySeq, const QueryExchange::Settings &settings, ResultSink *sink)
+void Session::Command::makeQuery(QByteArray framed, quint8 replySeq, QueryExchange::Settings settings, ResultSink *sink)
 {
     packet = std::move(framed);
-    query = &m_exchange.emplace<QueryExchange>(settings, sink);
+    query = &m_exchange.emplace<QueryExchange>(std::move(settings), sink);
     exchange = query;
     exchange->setNextSequenceId(replySeq);
 }

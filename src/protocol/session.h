@@ -85,7 +85,7 @@ public:
         void makeSimple(QByteArray packet, quint8 replySeq);
         /*! Makes this a COM_QUERY whose results go to \a sink (which must outlive the reply).
             Its exchange is held in the command itself: no allocation of its own per query. */
-        void makeQuery(QByteArray packet, quint8 replySeq, const QueryExchange::Settings &settings, ResultSink *sink);
+        void makeQuery(QByteArray packet, quint8 replySeq, QueryExchange::Settings settings, ResultSink *sink);
 
         QByteArray packet;              //!< framed, sequence id 0
         Exchange *exchange = nullptr;   //!< parses the reply (makeSimple(), makeQuery())
