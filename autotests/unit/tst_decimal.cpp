@@ -8,6 +8,7 @@
 #include <QtCore/QVariant>
 #include <QtTest/QTest>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -50,6 +51,7 @@ class tst_Decimal : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void toDoubleIsFromChars();
     void fromStringKeepsText_data();
     void fromStringKeepsText();
     void fromStringRejects_data();
@@ -511,6 +513,41 @@ void tst_Decimal::variantEqualityAndOrder()
     QCOMPARE(QVariant::compare(c, b), QPartialOrdering::Greater);
     // The text still tells them apart.
     QVERIFY(a.toString() != b.toString());
+}
+
+void tst_Decimal::toDoubleIsFromChars()
+{
+    // Up to 15 digits toDouble() divides exact doubles (Clinger's fast path), beyond it calls
+    // from_chars: both must give the correctly rounded double from_chars gives, bit for bit,
+    // and Row::toDouble() of a DECIMAL cell the same.
+    QList<QByteArray> inputs = {"0", "-0", "0.00", "-0.00", "1", "-1", "0.1", "0.3", "123456789012345", "1234567890123456",
+                                "99999999999999.9", "999999999999999.9", "0.000000000000001", "-9007199254740993",
+                                "9007199254740993.5", "1.7976931348623157", "12345678901234567890.123456789"};
+    QRandomGenerator random(7);
+    for (int i = 0; i < 5000; ++i) {
+        QByteArray s = random.bounded(4) == 0 ? "-" : "";
+        const int whole = int(random.bounded(1, 19));
+        const int fraction = int(random.bounded(0, 8));
+        for (int d = 0; d < whole; ++d)
+            s.append(char('0' + random.bounded(10)));
+        if (fraction) {
+            s.append('.');
+            for (int d = 0; d < fraction; ++d)
+                s.append(char('0' + random.bounded(10)));
+        }
+        inputs.append(s);
+    }
+    for (const QByteArray &in : std::as_const(inputs)) {
+        bool valid = false;
+        const Decimal d = Decimal::fromString(in, &valid);
+        QVERIFY2(valid, in.constData());
+        double expected = 0;
+        QVERIFY(std::from_chars(in.constData(), in.constData() + in.size(), expected).ec == std::errc());
+        bool ok = false;
+        const double got = d.toDouble(&ok);
+        QVERIFY(ok);
+        QVERIFY2(std::memcmp(&got, &expected, sizeof got) == 0, in.constData());
+    }
 }
 
 QTEST_APPLESS_MAIN(tst_Decimal)

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "decimal_p.h"
+
 #include <AsyncMySql/Decimal.h>
 
 #include <QtCore/QAtomicInt>
@@ -194,22 +196,57 @@ QByteArray Decimal::toByteArray() const
     return view().toByteArray();
 }
 
-double Decimal::toDouble(bool *ok) const
+double Decimal::toDouble(bool *ok) const { return DecimalText::toDouble(view(), ok); }
+
+double DecimalText::toDouble(QByteArrayView text, bool *ok)
 {
-    const QByteArrayView text = view();
+    // One pass that checks the text and, for up to 15 digits (every DECIMAL(15,s) and below),
+    // reads them as an integer: that and 10^scale are exact doubles, and IEEE division rounds
+    // correctly, so their quotient is what from_chars gives (Clinger's fast path), for a
+    // fraction of its cost. Longer numbers go through from_chars.
+    static constexpr double Powers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *s = text.data();
+    const qsizetype n = text.size();
+    qsizetype i = n > 0 && s[0] == '-' ? 1 : 0;
+    const bool negative = i == 1;
+    quint64 mantissa = 0;
+    int digits = 0;
+    int scale = 0;
+    const auto readDigits = [&](bool fraction) {
+        const qsizetype start = i;
+        for (; i < n && isDigit(s[i]); ++i) {
+            if (++digits <= 15)
+                mantissa = mantissa * 10 + quint64(s[i] - '0');
+            scale += fraction ? 1 : 0;
+        }
+        return i > start;
+    };
+    bool valid = readDigits(false);
+    if (valid && i < n) {
+        valid = s[i] == '.';
+        ++i;
+        valid = valid && readDigits(true) && i == n;
+    }
+    if (ok)
+        *ok = valid;
+    if (!valid)
+        return 0;
+    if (digits <= 15) {
+        const double value = double(mantissa) / Powers[scale];
+        return negative ? -value : value;
+    }
     double value = 0;
     // Correctly rounded and locale-free, a few hundred instructions (QString::toDouble() takes
-    // thousands). The text is always valid for it: from_chars reads '-', digits and '.'.
+    // thousands). The text is valid for it: from_chars reads '-', digits and '.'.
     const auto [end, ec] = std::from_chars(text.begin(), text.end(), value);
-    bool converted = !text.isEmpty() && ec == std::errc();
     if (ec == std::errc::result_out_of_range) {
-        // Only text made by fromString() gets here: a DECIMAL has at most 65 digits.
+        // A DECIMAL has at most 65 digits: too small for a double (rounds to 0) or too large.
         const Canonical parts(text);
         value = parts.whole.empty() ? 0.0 : std::numeric_limits<double>::infinity();
         value = parts.negative ? -value : value;
     }
     if (ok)
-        *ok = converted;
+        *ok = ec == std::errc(); // out of double's range: not converted, as before the fast path
     return value;
 }
 

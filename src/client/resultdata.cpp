@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Column, Row and ResultSet: thin handles on the shared data the protocol layer fills.
 #include "../protocol/resultdata.h"
+#include "decimal_p.h"
 #include "integers_p.h"
 #include "values_p.h"
 
@@ -161,13 +162,10 @@ double Row::toDouble(int column, bool *ok) const
     case ValueKind::Double:
         done = parsed(bytes, v);
         break;
-    case ValueKind::Decimal: {
-        bool valid = false;
-        const Decimal decimal = Decimal::fromString(bytes, &valid);
-        if (valid)
-            v = decimal.toDouble(&done); // not done (out of double's range): as QVariant has it
+    case ValueKind::Decimal:
+        // What value()'s Decimal converts to, without making it.
+        v = DecimalText::toDouble(bytes, &done); // not done: not a decimal, value() decides
         break;
-    }
     case ValueKind::Int: {
         qint64 i = 0;
         done = parsed(bytes, i);
