@@ -16,7 +16,7 @@ quint64 ByteReader::fixed(int n)
     return v;
 }
 
-std::optional<quint64> ByteReader::lenencOrNull()
+std::optional<quint64> ByteReader::lenencOrNullSlow()
 {
     const quint8 first = u8();
     switch (first) {

@@ -31,8 +31,26 @@ public:
     void fail() { m_ok = false; m_pos = m_size; }
 
     quint8 peek() const { return m_pos < m_size ? quint8(m_data[m_pos]) : 0; }
-    quint8 u8() { return quint8(fixed(1)); }
-    quint16 u16() { return quint16(fixed(2)); }
+    // u8(), u16() and the one-byte length are inline: every OK packet and result header reads
+    // them, and fixed() is a loop behind a call.
+    quint8 u8()
+    {
+        if (m_pos >= m_size) {
+            fail();
+            return 0;
+        }
+        return quint8(m_data[m_pos++]);
+    }
+    quint16 u16()
+    {
+        if (m_size - m_pos < 2) {
+            fail();
+            return 0;
+        }
+        const auto *p = reinterpret_cast<const uchar *>(m_data + m_pos);
+        m_pos += 2;
+        return quint16(p[0] | (p[1] << 8));
+    }
     quint32 u24() { return quint32(fixed(3)); }
     quint32 u32() { return quint32(fixed(4)); }
     quint64 u64() { return fixed(8); }
@@ -40,7 +58,12 @@ public:
     quint64 fixed(int n);
 
     //! A length-encoded integer; std::nullopt for the NULL marker 0xfb.
-    std::optional<quint64> lenencOrNull();
+    std::optional<quint64> lenencOrNull()
+    {
+        if (m_pos < m_size && quint8(m_data[m_pos]) < 0xfb)
+            return quint8(m_data[m_pos++]);
+        return lenencOrNullSlow();
+    }
     //! A length-encoded integer where NULL is not allowed (NULL fails the reader).
     quint64 lenenc();
     //! A length-encoded string (NULL fails the reader).
@@ -54,6 +77,7 @@ public:
     void skip(qsizetype n) { bytes(n); }
 
 private:
+    std::optional<quint64> lenencOrNullSlow();
     const char *findNul() const;
 
     const char *m_data;
