@@ -107,10 +107,12 @@ void ConnectionPrivate::flushDeferred()
         QList<Deferred> batch = std::exchange(spareDeferred, {});
         batch.swap(deferred);
         for (const Deferred &d : std::as_const(batch)) {
-            if (d.call)
+            if (d.call) {
                 d.call();
-            else
+            } else {
                 finish(*d.command, nullptr);
+                recycle(*d.command);
+            }
         }
         batch.clear(); // keeps the capacity
         spareDeferred = std::move(batch);
@@ -716,6 +718,21 @@ SqlWriter ConnectionPrivate::sqlWriter() const
     return SqlWriter(encoding, session.status() & ServerStatus::NoBackslashEscapes, &options.converters);
 }
 
+SqlWriter ConnectionPrivate::commandWriter()
+{
+    SqlWriter writer = sqlWriter();
+    writer.reuse(std::exchange(spareCommandBuffer, QByteArray()));
+    return writer;
+}
+
+void ConnectionPrivate::recycle(PendingCommand &cmd)
+{
+    // Its reply is complete: nothing reads its packet any more. A large one is let go.
+    constexpr qsizetype MaxKept = 16 * 1024;
+    if (cmd.packet.isDetached() && cmd.packet.capacity() <= MaxKept && cmd.packet.capacity() > spareCommandBuffer.capacity())
+        spareCommandBuffer = std::move(cmd.packet);
+}
+
 void ConnectionPrivate::logQuery(QByteArrayView sql)
 {
     if (!echo)
@@ -886,7 +903,7 @@ Cursor *Connection::cursor(CursorType type) { return new Cursor(this, type); }
 
 QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &args)
 {
-    SqlWriter writer = d->sqlWriter();
+    SqlWriter writer = d->commandWriter();
     ErrorInfo error;
     if (!interpolateCommand(writer, sql, args, error, &d->lastTemplate)) // the packet is built where the SQL is written
         return d->failedCommand<ResultSet>(error);
@@ -904,7 +921,7 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
 
 void Connection::queryWithCallback(const QString &sql, const QVariantList &args, std::shared_ptr<Detail::QueryCallback> callback)
 {
-    SqlWriter writer = d->sqlWriter();
+    SqlWriter writer = d->commandWriter();
     ErrorInfo error;
     if (!interpolateCommand(writer, sql, args, error, &d->lastTemplate)) {
         d->failCallback(std::move(callback), error);

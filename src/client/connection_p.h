@@ -202,6 +202,8 @@ public:
         return promise->future();
     }
     SqlWriter sqlWriter() const;
+    //! A writer for a COM_QUERY's SQL, in the block of the last finished query's packet.
+    SqlWriter commandWriter();
     //! With echo on: logs \a sql and emits queryLogged.
     void logQuery(QByteArrayView sql);
 
@@ -256,6 +258,8 @@ private:
     void complete(PendingCommand &cmd, const ErrorInfo *error, bool report = true);
     //! Calls whoever waits for \a cmd (from flushDeferred()).
     static void finish(PendingCommand &cmd, const ErrorInfo *error);
+    //! After finish(): \a cmd's packet block becomes the spare for the next query's SQL.
+    void recycle(PendingCommand &cmd);
     void killQuery(const CommandPtr &cmd);
     void killFinished(const ErrorInfo *error);
     //! The server asks \a cmd for a LOCAL INFILE: checks it may have it, starts sending it.
@@ -376,6 +380,7 @@ private:
     TextEncoding encoding = TextEncoding::Utf8;
     bool echo = false;
     SqlTemplate lastTemplate; //!< Connection::query()'s last %s template, taken apart
+    QByteArray spareCommandBuffer; //!< a finished query's packet, for the next one (commandWriter())
 };
 
 } // namespace AsyncMySql

@@ -250,6 +250,15 @@ SqlWriter::SqlWriter(TextEncoding encoding, bool noBackslashEscapes, const Conve
 {
 }
 
+void SqlWriter::reuse(QByteArray buffer)
+{
+    Q_ASSERT(m_out.isEmpty());
+    if (!buffer.isDetached())
+        return;
+    m_out = std::move(buffer);
+    m_out.resize(0); // keeps the block (clear() would free it)
+}
+
 void SqlWriter::startCommand(qsizetype sqlSize)
 {
     Q_ASSERT(m_out.isEmpty());

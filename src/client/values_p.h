@@ -53,6 +53,10 @@ public:
         first), and reserves \a sqlSize bytes after it: takeCommand() then frames the packet
         where the SQL was written, no copy. */
     void startCommand(qsizetype sqlSize = 0);
+    /*! Writes into \a buffer's block (emptied first) if nothing else shares it: a finished
+        query's packet, so that a connection running query after query allocates none. Call
+        before writing anything. */
+    void reuse(QByteArray buffer);
     //! Room for \a bytes more without growing again.
     void reserve(qsizetype bytes) { m_out.reserve(m_out.size() + bytes); }
     //! The SQL written so far (without the room of startCommand()).
