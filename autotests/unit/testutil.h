@@ -178,6 +178,27 @@ inline Bytes rowPayload(const QList<std::optional<Bytes>> &cells)
     return out;
 }
 
+/*! A binary-protocol row: 0x00, the NULL bitmap (from bit 2), then the values that are not
+    NULL, each already in its binary form (std::nullopt is SQL NULL). */
+inline Bytes binaryRowPayload(const QList<std::optional<Bytes>> &values)
+{
+    Bytes bitmap((values.size() + 7 + 2) / 8, '\0');
+    Bytes data;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (!values.at(i))
+            bitmap[(i + 2) / 8] = char(quint8(bitmap.at((i + 2) / 8)) | (1u << ((i + 2) % 8)));
+        else
+            data += *values.at(i);
+    }
+    return Bytes(1, '\0') + bitmap + data;
+}
+
+//! COM_STMT_PREPARE_OK: statement id, column and parameter counts, warnings.
+inline Bytes prepareOkPayload(quint32 id, quint16 columns, quint16 params, quint16 warnings = 0)
+{
+    return Bytes(1, '\0') + le(id, 4) + le(columns, 2) + le(params, 2) + Bytes(1, '\0') + le(warnings, 2);
+}
+
 struct HandshakeSpec
 {
     Bytes version = "5.5.5-10.11.6-MariaDB";

@@ -10,6 +10,7 @@
 #include <AsyncMySql/Column.h>
 #include <AsyncMySql/Row.h>
 #include <AsyncMySql/ResultSet.h>
+#include <AsyncMySql/PreparedStatement.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Converters.h>
 #include <AsyncMySql/Transaction.h>

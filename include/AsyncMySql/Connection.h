@@ -4,6 +4,7 @@
 #include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Error.h>
+#include <AsyncMySql/PreparedStatement.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/Transaction.h>
 
@@ -155,6 +156,32 @@ public:
     {
         query(sql, QVariantList(), context, std::forward<Callable>(onDone));
     }
+    /*! A server-side prepared statement for \a sql, with `?` placeholders (COM_STMT_PREPARE).
+        Fails with the server's error (ProgrammingError for a syntax error). The statement is
+        closed on the server when the last copy of its handle goes, or by closeStatement(); a
+        reconnect or resetConnection() closes it as well (see PreparedStatement). */
+    [[nodiscard]] QFuture<PreparedStatement> prepare(const QString &sql);
+    /*! Runs \a statement with \a args, one per placeholder, in the binary protocol, and reads all
+        rows: the same values as query() gives for the same SQL (the README's type table), with
+        no text parsed on either side. Fails with InterfaceError for a statement that cannot run
+        here (another connection's, closed, or of an earlier session: see PreparedStatement),
+        ProgrammingError for a wrong number of arguments or a value that cannot be a parameter,
+        before anything is sent. Strings and byte arrays of 4 MiB and more are sent ahead in
+        COM_STMT_SEND_LONG_DATA chunks of 1 MiB (the server's max_allowed_packet still bounds
+        each value). ConnectOptions::queryTimeout and QFuture::cancel() apply as for query(). */
+    [[nodiscard]] QFuture<ResultSet> execute(const PreparedStatement &statement, const QVariantList &args = {});
+    //! execute(statement, QVariantList{a, b, ...}), as for query().
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<ResultSet> execute(const PreparedStatement &statement, Args &&...args)
+    {
+        return execute(statement, Arguments::list(std::forward<Args>(args)...));
+    }
+    /*! Closes \a statement on the server now (COM_STMT_CLOSE, which has no reply: the future
+        finishes once it is queued). Every copy of the handle is closed; closing one that is
+        closed already, or whose session ended, does nothing. InterfaceError for another
+        connection's statement. */
+    [[nodiscard]] QFuture<void> closeStatement(const PreparedStatement &statement);
+
     /*! COM_PING. With \a reconnect (aiomysql's default) a closed connection is opened first,
         and one whose server end went away without this side noticing yet (KILL CONNECTION, a
         server restart, wait_timeout: the ping fails) is opened again and pinged once more, as

@@ -346,6 +346,7 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     settings.peerName = transport->peerName();
     settings.connectTimeout = options.connectTimeout;
     settings.localInfile = options.localInfile;
+    ++statementEpoch; // a new server session: no statement of an earlier one is open in it
     session.start(std::move(settings), Session::Clock::now());
     syncState();
 
@@ -450,6 +451,7 @@ void ConnectionPrivate::endSession(const ErrorInfo &error, bool graceful, bool f
         transport = nullptr;
     }
     transaction = nullptr; // the server rolls an open one back with the session
+    ++statementEpoch;      // and closes its prepared statements
     infile.reset();
     const auto pending = session.close(failed);
     for (const Session::CommandPtr &c : pending) {
@@ -640,6 +642,24 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
     flushOutput();
 }
 
+void ConnectionPrivate::enqueue(const CommandPtr &cmd, const QList<QByteArray> &ahead)
+{
+    if (ahead.isEmpty()) {
+        enqueue(cmd);
+        return;
+    }
+    if (!admit(cmd))
+        return;
+    // Nothing comes between the long data and its execute: they are queued together.
+    for (const QByteArray &packet : ahead) {
+        auto part = std::make_shared<PendingCommand>();
+        part->makeNoReply(packet);
+        session.submit(part);
+    }
+    session.submit(cmd);
+    flushOutput();
+}
+
 void ConnectionPrivate::enqueueQuit(const CommandPtr &quit)
 {
     if (!admit(quit))
@@ -691,7 +711,9 @@ CommandPtr ConnectionPrivate::queryCommand(QueryPacket sql, bool dict)
 {
     // One allocation for the command, its exchange and its buffered results.
     auto cmd = std::make_shared<PendingCommand>();
-    cmd->makeQuery(std::move(sql.bytes), sql.replySeq, querySettings(dict), &cmd->sink.emplace());
+    QueryExchange::Settings settings = querySettings(dict);
+    settings.binary = sql.binary;
+    cmd->makeQuery(std::move(sql.bytes), sql.replySeq, std::move(settings), &cmd->sink.emplace());
     return cmd;
 }
 
@@ -756,10 +778,25 @@ void ConnectionPrivate::rememberSession(const SessionChanges &change)
 
 CommandPtr ConnectionPrivate::runQuery(QueryPacket sql, QueryDone done, bool dict)
 {
+    const QList<QByteArray> ahead = std::exchange(sql.ahead, {});
     CommandPtr cmd = queryCommand(std::move(sql), dict);
     cmd->queryDone = std::move(done);
-    enqueue(cmd);
+    enqueue(cmd, ahead);
     return cmd;
+}
+
+QFuture<ResultSet> ConnectionPrivate::bufferedQuery(QueryPacket packet)
+{
+    auto promise = startedPromise<ResultSet>();
+    const CommandPtr cmd = runQuery(std::move(packet), completing(promise, [](const QList<ResultSet> &results) {
+        return results.value(0);
+    }));
+    std::weak_ptr<PendingCommand> weak = cmd;
+    watch(promise->future(), options.queryTimeout, [this, weak](const ErrorInfo &why) {
+        if (const CommandPtr c = weak.lock())
+            abandon(c, why);
+    });
+    return promise->future();
 }
 
 void ConnectionPrivate::runQuery(QueryPacket sql, std::shared_ptr<Detail::QueryCallback> callback,
@@ -823,6 +860,7 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
     cmd->done = std::move(done);
     if (!admit(cmd))
         return cmd;
+    ++statementEpoch; // COM_RESET_CONNECTION closes every prepared statement
     QByteArray db;
     if (!options.database.isEmpty()) {
         db = encodeText(options.database, encoding);
@@ -907,16 +945,7 @@ QFuture<ResultSet> Connection::query(const QString &sql, const QVariantList &arg
     ErrorInfo error;
     if (!interpolateCommand(writer, sql, args, error, &d->lastTemplate)) // the packet is built where the SQL is written
         return d->failedCommand<ResultSet>(error);
-    auto promise = startedPromise<ResultSet>();
-    const CommandPtr cmd = d->runQuery(d->queryPacket(writer), completing(promise, [](const QList<ResultSet> &results) {
-        return results.value(0);
-    }));
-    std::weak_ptr<PendingCommand> weak = cmd;
-    d->watch(promise->future(), d->options.queryTimeout, [this, weak](const ErrorInfo &why) {
-        if (const CommandPtr c = weak.lock())
-            d->abandon(c, why);
-    });
-    return promise->future();
+    return d->bufferedQuery(d->queryPacket(writer));
 }
 
 void Connection::queryWithCallback(const QString &sql, const QVariantList &args, std::shared_ptr<Detail::QueryCallback> callback)

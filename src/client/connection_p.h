@@ -26,6 +26,7 @@
 
 namespace AsyncMySql {
 
+class PreparedStatementPrivate;
 class TransactionPrivate;
 
 //! Collects every result of a query in memory (buffered cursors, Connection::query).
@@ -127,6 +128,8 @@ public:
 
     //! Queues \a cmd; writes it at once when connected (pipelining).
     void enqueue(const CommandPtr &cmd);
+    //! Queues \a packet's packets to write ahead of it (QueryPacket::ahead), then \a cmd.
+    void enqueue(const CommandPtr &cmd, const QList<QByteArray> &ahead);
     //! A command answered by OK or ERR (COM_PING, COM_INIT_DB, ...), queued at once.
     CommandPtr runCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
@@ -138,6 +141,9 @@ public:
     {
         QByteArray bytes;
         quint8 replySeq = 1;
+        bool binary = false; //!< COM_STMT_EXECUTE: its rows are binary
+        //! Written just before it, unanswered: COM_STMT_SEND_LONG_DATA of its long parameters.
+        QList<QByteArray> ahead;
     };
     //! \a sql (interpolated and encoded; may hold binary literals), copied into its packet.
     QueryPacket queryPacket(QByteArrayView sql);
@@ -156,6 +162,30 @@ public:
     void runQuery(QueryPacket sql, std::shared_ptr<Detail::QueryCallback> callback, std::chrono::milliseconds timeout);
     //! \a callback fails with \a error from a queued call (reported like a failed command).
     void failCallback(std::shared_ptr<Detail::QueryCallback> callback, const ErrorInfo &error);
+    /*! Connection::query() and execute(): runs \a packet, its first result in the future, bounded
+        by ConnectOptions::queryTimeout and stoppable by QFuture::cancel(). */
+    QFuture<ResultSet> bufferedQuery(QueryPacket packet);
+
+    // --- prepared statements ------------------------------------------------------------------
+    /*! COM_STMT_PREPARE of \a sql; \a done gets the statement (of this session: a reconnect or
+        reset, also one queued after it, makes it stale). */
+    using PrepareDone = std::function<void(const ErrorInfo *error, const PreparedStatement &statement)>;
+    CommandPtr prepare(const QString &sql, PrepareDone done);
+    /*! The COM_STMT_EXECUTE of \a statement with \a args (their long values ahead of it); false,
+        with \a error set, if it cannot run here (see checkStatement()) or an argument cannot
+        be a parameter. */
+    bool executePacket(const PreparedStatement &statement, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
+    //! Whether \a statement can run on this connection now; else \a error says why (InterfaceError).
+    bool checkStatement(const PreparedStatementPrivate *statement, ErrorInfo &error) const;
+    //! True while statements prepared in session \a epoch are open on the server.
+    bool isStatementLive(quint64 epoch) const { return epoch == statementEpoch && state() == Connection::State::Connected; }
+    /*! The last handle of statement \a id of session \a epoch went: COM_STMT_CLOSE is queued
+        (unanswered: it holds nothing up) if that session still runs. */
+    void releaseStatement(quint32 id, quint64 epoch);
+    //! Parameter values from this size on are sent ahead in COM_STMT_SEND_LONG_DATA chunks.
+    static constexpr qsizetype LongDataThreshold = 4 * 1024 * 1024;
+    static constexpr qsizetype LongDataChunk = 1024 * 1024;
+
     //! A command that only needs OK (SET ..., COMMIT, ...).
     QFuture<void> statement(const QString &sql);
     /*! COM_RESET_CONNECTION, then the session set up again from the options as configured
@@ -380,6 +410,10 @@ private:
     TextEncoding encoding = TextEncoding::Utf8;
     bool echo = false;
     SqlTemplate lastTemplate; //!< Connection::query()'s last %s template, taken apart
+    /*! Counts the server sessions whose prepared statements this connection has had: a new one
+        with every open(), end and reset (when it is queued: what is queued behind it runs in
+        the reset session). A statement of an earlier one is closed on the server. */
+    quint64 statementEpoch = 0;
     QByteArray spareCommandBuffer; //!< a finished query's packet, for the next one (commandWriter())
 };
 

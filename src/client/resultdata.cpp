@@ -47,6 +47,12 @@ void ResultMeta::finalize(const Converters &converters)
     kinds.reserve(columns.size());
     for (const Column &c : std::as_const(columns))
         kinds.append(valueKindFor(c));
+    layouts.clear();
+    if (binary) {
+        layouts.reserve(columns.size());
+        for (const Column &c : std::as_const(columns))
+            layouts.append(binaryLayoutFor(c.type(), c.isUnsigned()));
+    }
     decoders.clear();
     if (converters.isEmpty())
         return;
@@ -111,14 +117,18 @@ QVariant Row::value(int column) const
         if (const Converters::Decoder &decode = d->meta->decoders.at(column))
             return decode(d->meta->columns.at(column), d->view(cell));
     }
+    if (d->meta->binary)
+        return decodeBinaryValue(d->meta->kinds[column], d->meta->layouts[column], d->bytes() + cell.offset,
+                                 cell.length, d->meta->encoding);
     return decodeTextValue(d->meta->kinds[column], d->bytes() + cell.offset, cell.length, d->meta->encoding);
 }
 
 namespace {
 /*! The kind of \a column's value if value() would decode it with the built-in decoder and it
-    is not NULL (then \a bytes holds it); ValueKind::Null otherwise (out of range, NULL, or a
-    Converters decoder: value() decides). */
-ValueKind plainCell(const RowPrivate *d, int column, QByteArrayView &bytes)
+    is not NULL (then \a bytes holds it, and \a layout its binary layout: String for a text
+    result); ValueKind::Null otherwise (out of range, NULL, or a Converters decoder: value()
+    decides). */
+ValueKind plainCell(const RowPrivate *d, int column, QByteArrayView &bytes, BinaryLayout &layout)
 {
     if (!d || column < 0 || column >= int(d->cellCount))
         return ValueKind::Null;
@@ -126,6 +136,7 @@ ValueKind plainCell(const RowPrivate *d, int column, QByteArrayView &bytes)
     if (cell.length < 0 || (!d->meta->decoders.isEmpty() && d->meta->decoders.at(column)))
         return ValueKind::Null;
     bytes = d->view(cell);
+    layout = d->meta->binary ? d->meta->layouts[column] : BinaryLayout::String;
     return d->meta->kinds[column];
 }
 
@@ -137,6 +148,12 @@ bool parsed(QByteArrayView bytes, T &value)
     else
         return std::from_chars(bytes.begin(), bytes.end(), value).ec == std::errc();
 }
+
+//! An integer cell of kind Int, in either protocol.
+bool integerCell(QByteArrayView bytes, BinaryLayout layout, qint64 &v)
+{
+    return layout == BinaryLayout::String ? parsed(bytes, v) : binaryInteger(layout, bytes.data(), v);
+}
 } // namespace
 
 // Each fast path gives what value() and QVariant's conversion give for that kind; anything
@@ -144,8 +161,9 @@ bool parsed(QByteArrayView bytes, T &value)
 qint64 Row::toLongLong(int column, bool *ok) const
 {
     QByteArrayView bytes;
+    BinaryLayout layout;
     qint64 v = 0;
-    if (plainCell(d.data(), column, bytes) == ValueKind::Int && parsed(bytes, v)) {
+    if (plainCell(d.data(), column, bytes, layout) == ValueKind::Int && integerCell(bytes, layout, v)) {
         if (ok)
             *ok = true;
         return v;
@@ -156,19 +174,20 @@ qint64 Row::toLongLong(int column, bool *ok) const
 double Row::toDouble(int column, bool *ok) const
 {
     QByteArrayView bytes;
+    BinaryLayout layout;
     double v = 0;
     bool done = false;
-    switch (plainCell(d.data(), column, bytes)) {
+    switch (plainCell(d.data(), column, bytes, layout)) {
     case ValueKind::Double:
-        done = parsed(bytes, v);
+        done = layout == BinaryLayout::String ? parsed(bytes, v) : binaryFloating(layout, bytes.data(), v);
         break;
     case ValueKind::Decimal:
-        // What value()'s Decimal converts to, without making it.
+        // What value()'s Decimal converts to, without making it (a string in both protocols).
         v = DecimalText::toDouble(bytes, &done); // not done: not a decimal, value() decides
         break;
     case ValueKind::Int: {
         qint64 i = 0;
-        done = parsed(bytes, i);
+        done = integerCell(bytes, layout, i);
         v = double(i);
         break;
     }
@@ -185,7 +204,8 @@ double Row::toDouble(int column, bool *ok) const
 QString Row::toString(int column) const
 {
     QByteArrayView bytes;
-    if (plainCell(d.data(), column, bytes) == ValueKind::Text)
+    BinaryLayout layout;
+    if (plainCell(d.data(), column, bytes, layout) == ValueKind::Text)
         return decodeText(bytes, d->meta->encoding);
     return value(column).toString();
 }

@@ -14,9 +14,11 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonValue>
+#include <QtCore/qendian.h>
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace AsyncMySql {
 
@@ -191,6 +193,122 @@ QVariant decodeTextValue(ValueKind kind, const char *p, qsizetype n, TextEncodin
     }
     // The server sent something its column type does not allow: hand over the text.
     return QString::fromLatin1(p, n);
+}
+
+namespace {
+template<typename T>
+T readLittleEndian(const char *p)
+{
+    return qFromLittleEndian<T>(p); // unaligned: cells lie anywhere in a row
+}
+
+//! A binary DATE, DATETIME or TIMESTAMP of \a n bytes (0, 4, 7 or 11); false for another length.
+bool binaryDateTime(const char *p, qsizetype n, Temporal::DateTimeFields &f)
+{
+    f = {};
+    if (n != 0 && n != 4 && n != 7 && n != 11)
+        return false;
+    if (n >= 4) {
+        f.year = readLittleEndian<quint16>(p);
+        f.month = quint8(p[2]);
+        f.day = quint8(p[3]);
+    }
+    if (n >= 7) {
+        f.hour = quint8(p[4]);
+        f.minute = quint8(p[5]);
+        f.second = quint8(p[6]);
+    }
+    if (n == 11)
+        f.microsecond = int(readLittleEndian<quint32>(p + 7));
+    return f.microsecond < 1000000;
+}
+
+//! A binary TIME of \a n bytes (0, 8 or 12) as signed microseconds; false for another length.
+bool binaryTime(const char *p, qsizetype n, qint64 &us)
+{
+    us = 0;
+    if (n == 0)
+        return true;
+    if (n != 8 && n != 12)
+        return false;
+    const quint32 days = readLittleEndian<quint32>(p + 1);
+    const qint64 seconds = ((qint64(days) * 24 + quint8(p[5])) * 60 + quint8(p[6])) * 60 + quint8(p[7]);
+    const quint32 micro = n == 12 ? readLittleEndian<quint32>(p + 8) : 0;
+    if (micro >= 1000000 || days > 100000)
+        return false;
+    us = seconds * 1000000 + micro;
+    if (p[0])
+        us = -us;
+    return true;
+}
+} // namespace
+
+bool binaryInteger(BinaryLayout layout, const char *p, qint64 &v)
+{
+    switch (layout) {
+    case BinaryLayout::Int8: v = qint8(p[0]); return true;
+    case BinaryLayout::UInt8: v = quint8(p[0]); return true;
+    case BinaryLayout::Int16: v = readLittleEndian<qint16>(p); return true;
+    case BinaryLayout::UInt16: v = readLittleEndian<quint16>(p); return true;
+    case BinaryLayout::Int32: v = readLittleEndian<qint32>(p); return true;
+    case BinaryLayout::UInt32: v = readLittleEndian<quint32>(p); return true;
+    case BinaryLayout::Int64: case BinaryLayout::UInt64: v = readLittleEndian<qint64>(p); return true;
+    default: return false;
+    }
+}
+
+bool binaryFloating(BinaryLayout layout, const char *p, double &v)
+{
+    if (layout == BinaryLayout::Double) {
+        const quint64 bits = readLittleEndian<quint64>(p);
+        memcpy(&v, &bits, sizeof v);
+        return true;
+    }
+    if (layout != BinaryLayout::Float)
+        return false;
+    const quint32 bits = readLittleEndian<quint32>(p);
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    // The shortest text that reads back as this float, read as a double: the value the text
+    // protocol's digits stand for, not the float's binary expansion.
+    char text[32];
+    const auto written = std::to_chars(text, text + sizeof text, f);
+    if (written.ec != std::errc() || std::from_chars(text, written.ptr, v).ec != std::errc())
+        v = double(f); // NaN or infinity: a server never stores these, but keep the value
+    return true;
+}
+
+QVariant decodeBinaryValue(ValueKind kind, BinaryLayout layout, const char *p, qsizetype n, TextEncoding encoding)
+{
+    switch (layout) {
+    case BinaryLayout::String:
+        return decodeTextValue(kind, p, n, encoding);
+    case BinaryLayout::Float:
+    case BinaryLayout::Double: {
+        double v = 0;
+        binaryFloating(layout, p, v);
+        return v;
+    }
+    case BinaryLayout::Temporal:
+        if (kind == ValueKind::Time) {
+            qint64 us = 0;
+            if (binaryTime(p, n, us))
+                return QVariant::fromValue(Duration(us));
+        } else if (Temporal::DateTimeFields f; binaryDateTime(p, n, f)) {
+            if (kind == ValueKind::Date)
+                return QDate(f.year, f.month, f.day); // the zero date becomes a null QDate
+            return QVariant::fromValue(DateTime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.microsecond));
+        }
+        // The server sent something its column type does not allow: hand over the bytes.
+        return QByteArray(p, n);
+    default: {
+        qint64 v = 0;
+        binaryInteger(layout, p, v);
+        if (layout == BinaryLayout::UInt64)
+            return QVariant(quint64(v));
+        return QVariant(v);
+    }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

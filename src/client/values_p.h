@@ -17,6 +17,15 @@ ValueKind valueKindFor(const Column &column);
 //! Decodes one text-protocol value (never NULL: callers check that first).
 QVariant decodeTextValue(ValueKind kind, const char *data, qsizetype size, TextEncoding encoding);
 
+/*! Decodes one binary-protocol value (never NULL) of \a layout into the same value the text
+    protocol gives for \a kind. A FLOAT becomes the double nearest to its shortest decimal form
+    (what the server's text for it reads as: 0.1, not 0.100000001490116). */
+QVariant decodeBinaryValue(ValueKind kind, BinaryLayout layout, const char *data, qsizetype size, TextEncoding encoding);
+//! A binary-protocol integer cell of \a layout (Int8..UInt64) as qint64 (UInt64 wraps); false for other layouts.
+bool binaryInteger(BinaryLayout layout, const char *data, qint64 &value);
+//! A binary-protocol FLOAT or DOUBLE cell; false for other layouts.
+bool binaryFloating(BinaryLayout layout, const char *data, double &value);
+
 //! Bytes of \a text in the connection's encoding.
 QByteArray encodeText(QStringView text, TextEncoding encoding);
 QString decodeText(QByteArrayView bytes, TextEncoding encoding);

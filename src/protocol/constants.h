@@ -73,8 +73,14 @@ enum class Command : quint8 {
     Query = 0x03,
     Ping = 0x0e,
     ChangeUser = 0x11,
+    StmtPrepare = 0x16,
+    StmtExecute = 0x17,
+    StmtSendLongData = 0x18, // no reply
+    StmtClose = 0x19,        // no reply
+    StmtReset = 0x1a,
     SetOption = 0x1b,
     ResetConnection = 0x1f,
+    StmtBulkExecute = 0xfa,  // MariaDB (MARIADB_CLIENT_STMT_BULK_OPERATIONS)
 };
 
 //! Largest payload of one wire packet; longer payloads continue in the next packet.

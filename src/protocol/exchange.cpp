@@ -99,7 +99,7 @@ Exchange::Status QueryExchange::onPacket(const Packet &packet, QByteArray &out)
         }
         if (packet.first() == ErrHeader) // e.g. the query was killed while sending rows
             return serverError(packet);
-        Row row = parseTextRow(packet, m_columnCount, m_meta);
+        Row row = m_settings.binary ? parseBinaryRow(packet, m_meta) : parseTextRow(packet, m_columnCount, m_meta);
         if (row.isEmpty())
             return protocolError(QStringLiteral("malformed row"));
         m_sink->rowReceived(std::move(row));
@@ -122,6 +122,8 @@ Exchange::Status QueryExchange::onFirst(const Packet &packet, QByteArray &)
     case ErrHeader:
         return serverError(packet);
     case LocalInfileHeader:
+        if (m_settings.binary)
+            break; // no file request answers COM_STMT_EXECUTE: a malformed column count
         // We never announce CLIENT_LOCAL_FILES unless the user opted in; a server that asks
         // anyway would read our next pipelined command as file data, so stop here.
         if (!m_settings.localInfile)
@@ -138,7 +140,8 @@ Exchange::Status QueryExchange::onFirst(const Packet &packet, QByteArray &)
         return protocolError(QStringLiteral("malformed column count"));
     m_columnCount = int(count);
     const MetaContext context{m_settings.encoding, m_settings.dict,
-                              bool(m_capabilities & Capability::MariaDbExtendedTypeInfo), &m_settings.converters};
+                              bool(m_capabilities & Capability::MariaDbExtendedTypeInfo), m_settings.binary,
+                              &m_settings.converters};
     m_builder.start(m_metaCache, context, m_columnCount);
     m_state = State::Columns;
     return Status::Continue;
@@ -151,6 +154,58 @@ Exchange::Status QueryExchange::endResult(const OkPacket &ok)
     m_meta.reset();
     m_state = State::First;
     return (ok.status & ServerStatus::MoreResultsExist) ? Status::Continue : Status::Done;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PrepareExchange
+
+Exchange::Status PrepareExchange::onPacket(const Packet &packet, QByteArray &)
+{
+    switch (m_state) {
+    case State::First: {
+        if (packet.first() == ErrHeader)
+            return serverError(packet);
+        const auto ok = parsePrepareOk(packet.view());
+        if (!ok)
+            return protocolError(QStringLiteral("malformed COM_STMT_PREPARE reply"));
+        m_ok = *ok;
+        m_params.reserve(m_ok.paramCount);
+        m_columns.reserve(m_ok.columnCount);
+        m_state = State::Params;
+        return m_ok.paramCount > 0 ? Status::Continue : next();
+    }
+    case State::Params:
+    case State::Columns: {
+        QList<Column> &into = m_state == State::Params ? m_params : m_columns;
+        auto column = parseColumnDefinition(packet.view(), m_capabilities, m_encoding);
+        if (!column)
+            return protocolError(QStringLiteral("malformed column definition"));
+        into.append(*column);
+        if (into.size() < (m_state == State::Params ? m_ok.paramCount : m_ok.columnCount))
+            return Status::Continue;
+        if (!(m_capabilities & Capability::DeprecateEof)) {
+            m_state = m_state == State::Params ? State::ParamsEof : State::ColumnsEof;
+            return Status::Continue;
+        }
+        return next();
+    }
+    case State::ParamsEof:
+    case State::ColumnsEof:
+        if (!parseEof(packet.view()))
+            return protocolError(QStringLiteral("expected EOF after column definitions"));
+        return next();
+    }
+    Q_UNREACHABLE();
+}
+
+Exchange::Status PrepareExchange::next()
+{
+    // After the parameters (or their EOF) come the columns, if any; after those the reply ends.
+    if ((m_state == State::Params || m_state == State::ParamsEof) && m_ok.columnCount > 0) {
+        m_state = State::Columns;
+        return Status::Continue;
+    }
+    return Status::Done;
 }
 
 // ---------------------------------------------------------------------------------------------

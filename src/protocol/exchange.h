@@ -3,6 +3,7 @@
 #pragma once
 
 #include "auth.h"
+#include "binary.h"
 #include "compression.h"
 #include "messages.h"
 #include "metacache.h"
@@ -99,6 +100,8 @@ public:
         bool dict = false;
         Converters converters;
         bool localInfile = false; //!< the user enabled LOAD DATA LOCAL INFILE
+        //! COM_STMT_EXECUTE: rows in the binary protocol (and never a LOCAL INFILE request)
+        bool binary = false;
     };
     QueryExchange(Settings settings, ResultSink *sink) : m_settings(std::move(settings)), m_sink(sink) { }
 
@@ -129,6 +132,33 @@ private:
     ResultMetaBuilder m_builder; //!< the current result's, while its column definitions arrive
     ResultMetaPtr m_meta;
     int m_columnCount = 0;
+};
+
+/*! COM_STMT_PREPARE: the statement's id, then the definitions of its parameters and of its
+    result's columns. */
+class PrepareExchange final : public Exchange
+{
+public:
+    explicit PrepareExchange(TextEncoding encoding) : m_encoding(encoding) { }
+
+    //! Once Done: what the server said.
+    const PrepareOk &prepared() const { return m_ok; }
+    const QList<Column> &params() const { return m_params; }
+    const QList<Column> &columns() const { return m_columns; }
+
+protected:
+    Status onPacket(const Packet &packet, QByteArray &out) override;
+
+private:
+    //! The next part after the definitions of \a from: EOF unless CLIENT_DEPRECATE_EOF, then the columns.
+    Status next();
+
+    enum class State { First, Params, ParamsEof, Columns, ColumnsEof };
+    State m_state = State::First;
+    TextEncoding m_encoding;
+    PrepareOk m_ok;
+    QList<Column> m_params;
+    QList<Column> m_columns;
 };
 
 /*! The connection phase: handshake, optional TLS upgrade, authentication. */

@@ -31,7 +31,7 @@ bool definitionAt(const QByteArray &definitions, qsizetype offset, QByteArrayVie
 bool ResultMetaCache::Entry::matches(const MetaContext &context, int columns) const
 {
     return columnCount == columns && meta->encoding == context.encoding && meta->dict == context.dict
-            && extendedTypeInfo == context.extendedTypeInfo && decodesAlike(converters, *context.converters);
+            && meta->binary == context.binary && extendedTypeInfo == context.extendedTypeInfo && decodesAlike(converters, *context.converters);
 }
 
 int ResultMetaCache::candidates(const MetaContext &context, int columns, Candidates &out) const
@@ -89,6 +89,7 @@ void ResultMetaBuilder::start(ResultMetaCache *cache, const MetaContext &context
         m_meta->columns.reserve(columnCount);
         m_meta->encoding = context.encoding;
         m_meta->dict = context.dict;
+        m_meta->binary = context.binary;
         m_keep = cache != nullptr;
     }
 }
@@ -134,6 +135,7 @@ void ResultMetaBuilder::leaveCache(const ResultMetaCache::Entry &from)
     m_meta->columns.append(from.meta->columns.first(m_added));
     m_meta->encoding = m_context.encoding;
     m_meta->dict = m_context.dict;
+    m_meta->binary = m_context.binary;
     m_definitions = from.definitions.first(m_offset);
     m_keep = true;
     dropCandidates(); // from is one of them: last

@@ -21,6 +21,7 @@ struct MetaContext
     TextEncoding encoding = TextEncoding::Utf8; //!< names decode in it (and the values)
     bool dict = false;                          //!< ResultMeta::dict
     bool extendedTypeInfo = false;              //!< MariaDB's extended type info is in the definitions
+    bool binary = false;                        //!< ResultMeta::binary: rows of a prepared statement
     const Converters *converters = nullptr;     //!< the decoders (ResultMeta::decoders); never null
 };
 

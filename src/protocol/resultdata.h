@@ -46,6 +46,23 @@ enum class ValueKind : quint8 {
     Bit,      //!< quint64 from big-endian bytes
 };
 
+/*! Where a value of the binary protocol (the rows of prepared statements) lies in its row and
+    how long it is, by its column's type: little-endian integers and IEEE floats of fixed size,
+    temporal values behind a length byte, everything else a length-encoded string (decoded as
+    the text protocol's value of its ValueKind). */
+enum class BinaryLayout : quint8 {
+    Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64, UInt64,
+    Float,    //!< 4 bytes
+    Double,   //!< 8 bytes
+    Temporal, //!< DATE, DATETIME, TIMESTAMP, TIME: a length byte, then that many bytes (0: the zero value)
+    String,   //!< a length-encoded string
+};
+
+//! The binary layout of values of a column of \a type (Column::TypeCode).
+BinaryLayout binaryLayoutFor(quint8 type, bool isUnsigned);
+//! The size of a value of the fixed-size \a layout; 0 for Temporal and String.
+int binaryFixedSize(BinaryLayout layout);
+
 //! How a connection's text is converted: the two fast paths, or (any other value) the index of
 //! a character set converted by Qt in Protocol::charsets() (charsets.h).
 enum class TextEncoding : quint8 { Utf8, Latin1 };
@@ -67,10 +84,13 @@ public:
     QList<ValueKind> kinds;
     //! User decoders per column; empty when there are none (the common case costs nothing).
     QList<Converters::Decoder> decoders;
+    //! Binary protocol (prepared statements): how each value lies in a row; empty for text results.
+    QList<BinaryLayout> layouts;
     TextEncoding encoding = TextEncoding::Utf8;
     bool dict = false;
+    bool binary = false; //!< rows are in the binary protocol (set before finalize())
 
-    //! Fills kinds and decoders from columns: what decoding a value needs.
+    //! Fills kinds, layouts and decoders from columns: what decoding a value needs.
     void finalize(const Converters &converters = {});
 
     //! Row::keys(): names, or "table.name" for a name seen before (aiomysql's DictCursor).

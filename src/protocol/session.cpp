@@ -72,6 +72,22 @@ void Session::Command::makeQuery(QByteArray framed, quint8 replySeq, QueryExchan
     exchange->setNextSequenceId(replySeq);
 }
 
+void Session::Command::makePrepare(QByteArray framed, quint8 replySeq, TextEncoding encoding)
+{
+    packet = std::move(framed);
+    exchange = &m_exchange.emplace<PrepareExchange>(encoding);
+    query = nullptr;
+    exchange->setNextSequenceId(replySeq);
+}
+
+void Session::Command::makeNoReply(QByteArray framed)
+{
+    packet = std::move(framed);
+    m_exchange.emplace<std::monostate>();
+    exchange = nullptr;
+    query = nullptr;
+}
+
 Session::Session(Listener *listener) : m_listener(listener) { }
 
 Session::~Session() = default;
@@ -436,7 +452,7 @@ void Session::finishFront(Exchange::Status status)
     cmd->replied = true;
     if (cmd.get() == m_killTarget)
         m_killTarget = nullptr;
-    if (!m_commands.empty() && m_commands.front()->written)
+    if (!m_commands.empty() && m_commands.front()->written && m_commands.front()->expectsReply())
         expectReplyOf(*m_commands.front());
     if (const OkPacket *ok = cmd->exchange->lastOk())
         updateFromOk(*ok);
@@ -469,10 +485,32 @@ void Session::finishFront(Exchange::Status status)
 
 void Session::afterReply()
 {
+    finishUnanswered(); // written behind the command that just answered
     if (m_interrupt != Interrupt::None)
         releaseWrites();
     else if (m_settings.localInfile)
         writePending(); // one command at a time: the next goes out now
+}
+
+void Session::finishUnanswered()
+{
+    bool finished = false;
+    while (!m_commands.empty() && m_commands.front()->written && !m_commands.front()->expectsReply()) {
+        const quint64 generation = m_generation;
+        const CommandPtr cmd = std::move(m_commands.front());
+        m_commands.pop_front();
+        cmd->replied = true;
+        finished = true;
+        if (!m_commands.empty() && m_commands.front()->written && m_commands.front()->expectsReply())
+            expectReplyOf(*m_commands.front());
+        if (m_listener && cmd->kind == Command::Kind::Engine)
+            m_listener->commandFinished(cmd, nullptr);
+        if (generation != m_generation)
+            return;
+    }
+    // One command at a time (LOCAL INFILE): the one behind may go now.
+    if (finished && !mayWriteBehindFront())
+        writePending();
 }
 
 std::vector<std::pair<const Session::Command *, Failure>>::iterator Session::groupFailure(const Command *end)
@@ -522,8 +560,10 @@ void Session::submit(const CommandPtr &command)
     m_commands.push_back(command);
     // Pipelining: written now, replies are matched in order. Those before it are written
     // already unless something holds writes back; then writePending() catches up later.
-    if (mayWriteNow() && (m_commands.size() == 1 || mayWriteBehindFront()))
+    if (mayWriteNow() && (m_commands.size() == 1 || mayWriteBehindFront())) {
         write(*command);
+        finishUnanswered();
+    }
 }
 
 void Session::reset(const CommandPtr &command, const QByteArray &database, const QList<QByteArray> &statements,
@@ -544,25 +584,29 @@ void Session::writePending()
 {
     if (!mayWriteNow())
         return;
-    for (const CommandPtr &cmd : m_commands) {
-        if (cmd->written)
+    for (size_t i = 0; i < m_commands.size(); ++i) {
+        Command &cmd = *m_commands[i];
+        if (cmd.written)
             continue;
-        if (cmd != m_commands.front() && !mayWriteBehindFront())
+        if (i != 0 && !mayWriteBehindFront())
             break;
-        write(*cmd);
+        write(cmd);
     }
+    finishUnanswered();
 }
 
 void Session::write(Command &cmd)
 {
-    cmd.exchange->setCapabilities(m_capabilities);
-    cmd.exchange->setCompressed(m_compressor != nullptr);
+    if (cmd.exchange) {
+        cmd.exchange->setCapabilities(m_capabilities);
+        cmd.exchange->setCompressed(m_compressor != nullptr);
+    }
     if (cmd.query)
         cmd.query->setMetaCache(&m_metaCache);
     // Every command starts a new compressed sequence, also when written behind others.
     cmd.replyCompressedSeq = writePackets(cmd.packet, 0);
     cmd.written = true;
-    if (m_commands.front().get() == &cmd)
+    if (m_commands.front().get() == &cmd && cmd.expectsReply())
         expectReplyOf(cmd);
 }
 

@@ -86,6 +86,14 @@ public:
         /*! Makes this a COM_QUERY whose results go to \a sink (which must outlive the reply).
             Its exchange is held in the command itself: no allocation of its own per query. */
         void makeQuery(QByteArray packet, quint8 replySeq, QueryExchange::Settings settings, ResultSink *sink);
+        //! Makes this a COM_STMT_PREPARE (its reply in prepared()).
+        void makePrepare(QByteArray packet, quint8 replySeq, TextEncoding encoding);
+        /*! Makes this a command the server never answers (COM_STMT_CLOSE,
+            COM_STMT_SEND_LONG_DATA): it is finished, successfully, once written. */
+        void makeNoReply(QByteArray packet);
+        //! The reply of a COM_STMT_PREPARE (makePrepare()), or null.
+        const PrepareExchange *prepared() const { return std::get_if<PrepareExchange>(&m_exchange); }
+        bool expectsReply() const { return exchange != nullptr; }
 
         QByteArray packet;              //!< framed, sequence id 0
         Exchange *exchange = nullptr;   //!< parses the reply (makeSimple(), makeQuery())
@@ -105,7 +113,7 @@ public:
         quint8 replyCompressedSeq = 0; //!< compressed protocol: the sequence id its reply starts with
 
     private:
-        std::variant<std::monostate, SimpleExchange, QueryExchange> m_exchange;
+        std::variant<std::monostate, SimpleExchange, QueryExchange, PrepareExchange> m_exchange;
     };
     using CommandPtr = std::shared_ptr<Command>;
 
@@ -283,6 +291,8 @@ private:
     bool isOpen() const;
     void write(Command &command);
     void writePending();
+    //! Takes the written commands without a reply off the front of the queue (they are done).
+    void finishUnanswered();
     bool mayWriteNow() const;
     bool mayWriteBehindFront() const;
     void afterReply();

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+#include "statement_p.h"
+#include "connection_p.h"
+#include "values_p.h"
+
+#include <AsyncMySql/Decimal.h>
+#include <AsyncMySql/Types.h>
+
+#include <QtCore/QDate>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QJsonValue>
+#include <QtCore/QThread>
+
+#include <cmath>
+
+namespace AsyncMySql {
+
+// ---------------------------------------------------------------------------------------------
+// PreparedStatement
+
+PreparedStatement::PreparedStatement() = default;
+PreparedStatement::PreparedStatement(PreparedStatementPrivate *dd) : d(dd) { }
+PreparedStatement::PreparedStatement(const PreparedStatement &) = default;
+PreparedStatement::PreparedStatement(PreparedStatement &&) noexcept = default;
+PreparedStatement &PreparedStatement::operator=(const PreparedStatement &) = default;
+PreparedStatement &PreparedStatement::operator=(PreparedStatement &&) noexcept = default;
+PreparedStatement::~PreparedStatement() = default;
+
+bool PreparedStatement::isValid() const
+{
+    if (!d || d->closed || !d->connection)
+        return false;
+    return ConnectionPrivate::get(d->connection)->isStatementLive(d->epoch);
+}
+
+QString PreparedStatement::sql() const { return d ? d->sql : QString(); }
+int PreparedStatement::parameterCount() const { return d ? int(d->params.size()) : 0; }
+QList<Column> PreparedStatement::columns() const { return d ? d->columns : QList<Column>(); }
+QList<Column> PreparedStatement::parameters() const { return d ? d->params : QList<Column>(); }
+quint32 PreparedStatement::id() const { return d ? d->id : 0; }
+
+PreparedStatementPrivate::~PreparedStatementPrivate()
+{
+    Connection *c = connection;
+    if (closed || !c)
+        return;
+    if (QThread::currentThread() == c->thread()) {
+        ConnectionPrivate::get(c)->releaseStatement(id, epoch);
+        return;
+    }
+    // The last copy went in another thread: the connection closes it in its own.
+    QMetaObject::invokeMethod(c, [c = QPointer<Connection>(c), id = id, epoch = epoch] {
+        if (c)
+            ConnectionPrivate::get(c)->releaseStatement(id, epoch);
+    }, Qt::QueuedConnection);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+namespace {
+
+//! The type code a string or bytes parameter is sent with.
+quint8 stringType(bool bytes) { return bytes ? quint8(Column::Blob) : quint8(Column::VarString); }
+
+void writeDuration(Protocol::ExecuteWriter &w, const Duration &d)
+{
+    const int hours = d.hours();
+    w.addTime(d.isNegative(), quint32(hours / 24), hours % 24, d.minutes(), d.seconds(), d.microseconds());
+}
+
+void writeDateTime(Protocol::ExecuteWriter &w, const DateTime &dt)
+{
+    w.addDateTime(dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second(), dt.microsecond());
+}
+
+ErrorInfo unsupportedParameter(const QVariant &value)
+{
+    return ErrorInfo::programming(QStringLiteral("A value of type %1 cannot be used as a parameter")
+                                          .arg(QString::fromLatin1(value.typeName())));
+}
+
+class ParameterWriter
+{
+public:
+    ParameterWriter(Protocol::ExecuteWriter &writer, TextEncoding encoding, const Converters *converters,
+                    std::vector<LongData> *longData, qsizetype threshold)
+        : m_writer(writer), m_encoding(encoding), m_converters(converters), m_longData(longData), m_threshold(threshold)
+    {
+    }
+
+    bool write(const QVariant &value, ErrorInfo &error)
+    {
+        if (m_converters && !m_converters->isEmpty()) {
+            if (const Converters::Encoder encode = m_converters->encoder(value.metaType())) {
+                const QVariant replaced = encode(value);
+                if (replaced.metaType() == QMetaType::fromType<RawSql>()) {
+                    error = ErrorInfo::programming(QStringLiteral(
+                            "An encoder returned RawSql, which cannot be a prepared statement's parameter "
+                            "(parameters are values, not SQL)"));
+                    return false;
+                }
+                // An encoder that returns its own type would call itself forever.
+                return replaced.metaType() == value.metaType() ? writeBuiltin(replaced, error) : write(replaced, error);
+            }
+        }
+        return writeBuiltin(value, error);
+    }
+
+private:
+    void writeBytes(quint8 type, QByteArray bytes)
+    {
+        if (m_longData && m_threshold > 0 && bytes.size() >= m_threshold) {
+            m_longData->push_back(LongData{quint16(m_writer.count()), std::move(bytes)});
+            m_writer.addLongData(type);
+            return;
+        }
+        m_writer.addString(type, bytes);
+    }
+    void writeText(const QString &text) { writeBytes(stringType(false), encodeText(text, m_encoding)); }
+    void writeJson(const QByteArray &utf8)
+    {
+        // JSON is text: sent in the connection's character set like any string.
+        if (m_encoding == TextEncoding::Utf8)
+            writeBytes(stringType(false), utf8);
+        else
+            writeText(QString::fromUtf8(utf8));
+    }
+
+    bool writeBuiltin(const QVariant &value, ErrorInfo &error)
+    {
+        Protocol::ExecuteWriter &w = m_writer;
+        if (value.isNull()) {
+            w.addNull();
+            return true;
+        }
+        const int type = value.typeId();
+        switch (type) {
+        case QMetaType::Bool:
+            w.addSigned(value.toBool() ? 1 : 0);
+            return true;
+        case QMetaType::Int: case QMetaType::Short: case QMetaType::SChar: case QMetaType::Long:
+        case QMetaType::LongLong:
+            w.addSigned(value.toLongLong());
+            return true;
+        case QMetaType::UInt: case QMetaType::UShort: case QMetaType::UChar: case QMetaType::ULong:
+        case QMetaType::ULongLong:
+            w.addUnsigned(value.toULongLong());
+            return true;
+        case QMetaType::Double: case QMetaType::Float: {
+            const double d = value.toDouble();
+            if (!std::isfinite(d)) {
+                error = ErrorInfo::data(QStringLiteral("%1 cannot be sent to MySQL").arg(d));
+                return false;
+            }
+            w.addDouble(d);
+            return true;
+        }
+        case QMetaType::QString:
+            writeText(value.toString());
+            return true;
+        case QMetaType::QByteArray:
+            writeBytes(stringType(true), value.toByteArray());
+            return true;
+        case QMetaType::QDate: {
+            // An invalid QDate is what the zero date reads as: sent back as the zero date.
+            const QDate d = value.toDate();
+            if (d.isValid())
+                w.addDate(d.year(), d.month(), d.day());
+            else
+                w.addDate(0, 0, 0);
+            return true;
+        }
+        case QMetaType::QTime:
+            writeDuration(w, Duration::fromQTime(value.toTime()));
+            return true;
+        case QMetaType::QDateTime:
+            writeDateTime(w, DateTime::fromQDateTime(value.toDateTime()));
+            return true;
+        case QMetaType::QJsonDocument:
+            writeJson(value.toJsonDocument().toJson(QJsonDocument::Compact));
+            return true;
+        case QMetaType::QJsonObject:
+            writeJson(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
+            return true;
+        case QMetaType::QJsonArray:
+            writeJson(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
+            return true;
+        case QMetaType::QJsonValue: {
+            // A scalar: serialised inside an array, the brackets stripped.
+            const QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
+            writeJson(text.sliced(1, text.size() - 2));
+            return true;
+        }
+        case QMetaType::QVariantList: case QMetaType::QStringList:
+            error = ErrorInfo::programming(QStringLiteral(
+                    "A list cannot be a prepared statement's parameter (use one placeholder per value)"));
+            return false;
+        default:
+            break;
+        }
+        if (type == qMetaTypeId<Decimal>()) {
+            const Decimal &d = *static_cast<const Decimal *>(value.constData());
+            if (d.isNull())
+                w.addNull();
+            else
+                w.addString(quint8(Column::NewDecimal), d.view());
+            return true;
+        }
+        if (type == qMetaTypeId<DateTime>()) {
+            writeDateTime(w, value.value<DateTime>());
+            return true;
+        }
+        if (type == qMetaTypeId<Duration>()) {
+            writeDuration(w, value.value<Duration>());
+            return true;
+        }
+        error = unsupportedParameter(value);
+        return false;
+    }
+
+    Protocol::ExecuteWriter &m_writer;
+    TextEncoding m_encoding;
+    const Converters *m_converters;
+    std::vector<LongData> *m_longData;
+    qsizetype m_threshold;
+};
+
+} // namespace
+
+bool writeParameters(Protocol::ExecuteWriter &writer, const QVariantList &args, TextEncoding encoding,
+                     const Converters *converters, ErrorInfo &error, std::vector<LongData> *longData,
+                     qsizetype longDataThreshold)
+{
+    ParameterWriter parameters(writer, encoding, converters, longData, longDataThreshold);
+    for (const QVariant &arg : args) {
+        if (!parameters.write(arg, error))
+            return false;
+    }
+    return true;
+}
+
+} // namespace AsyncMySql
+
+// ---------------------------------------------------------------------------------------------
+// ConnectionPrivate: prepared statements
+
+namespace AsyncMySql {
+
+using namespace Protocol;
+
+CommandPtr ConnectionPrivate::prepare(const QString &sql, PrepareDone done)
+{
+    auto cmd = std::make_shared<PendingCommand>();
+    const QByteArray text = encodeText(sql, encoding);
+    logQuery(text);
+    quint8 replySeq = 1;
+    cmd->makePrepare(commandPacket(quint8(Protocol::Command::StmtPrepare), text, &replySeq), replySeq, encoding);
+    // Statements of this session; a reset queued from now on ends it (after this prepare).
+    const quint64 epoch = statementEpoch;
+    const PendingCommand *self = cmd.get(); // done is called by the command itself
+    cmd->done = [this, self, sql, epoch, done = std::move(done)](const ErrorInfo *error) {
+        if (error) {
+            done(error, PreparedStatement());
+            return;
+        }
+        const PrepareExchange &reply = *self->prepared();
+        auto *d = new PreparedStatementPrivate;
+        d->connection = q;
+        d->epoch = epoch;
+        d->id = reply.prepared().statementId;
+        d->sql = sql;
+        d->params = reply.params();
+        d->columns = reply.columns();
+        done(nullptr, PreparedStatementPrivate::make(d));
+    };
+    enqueue(cmd);
+    return cmd;
+}
+
+bool ConnectionPrivate::checkStatement(const PreparedStatementPrivate *s, ErrorInfo &error) const
+{
+    if (!s)
+        error = ErrorInfo::interface(QStringLiteral("The prepared statement is not valid (it was never prepared)"));
+    else if (s->connection != q)
+        error = ErrorInfo::interface(QStringLiteral("The prepared statement belongs to another connection"));
+    else if (s->closed)
+        error = ErrorInfo::interface(QStringLiteral("The prepared statement was closed"));
+    else if (s->epoch != statementEpoch)
+        error = ErrorInfo::interface(QStringLiteral(
+                "The prepared statement was closed on the server by a reconnect or a reset of the connection "
+                "(prepare it again)"));
+    else
+        return true;
+    return false;
+}
+
+bool ConnectionPrivate::executePacket(const PreparedStatement &statement, const QVariantList &args, QueryPacket &packet,
+                                      ErrorInfo &error)
+{
+    const PreparedStatementPrivate *s = PreparedStatementPrivate::get(statement);
+    if (!checkStatement(s, error))
+        return false;
+    if (args.size() != s->params.size()) {
+        error = ErrorInfo::programming(QStringLiteral("The statement takes %1 parameters, %2 given")
+                                               .arg(s->params.size()).arg(args.size()));
+        return false;
+    }
+    ExecuteWriter writer(s->id, int(args.size()), std::exchange(spareCommandBuffer, QByteArray()));
+    std::vector<LongData> longData;
+    if (!writeParameters(writer, args, encoding, &options.converters, error, &longData, LongDataThreshold))
+        return false;
+    packet.ahead.clear();
+    for (const LongData &value : longData) {
+        const QByteArrayView bytes(value.bytes);
+        for (qsizetype at = 0; at < bytes.size(); at += LongDataChunk)
+            packet.ahead.append(longDataPacket(s->id, value.param, bytes.sliced(at, qMin(LongDataChunk, bytes.size() - at))));
+    }
+    if (echo)
+        logQuery(encodeText(s->sql, encoding));
+    packet.bytes = writer.take(&packet.replySeq);
+    packet.binary = true;
+    return true;
+}
+
+void ConnectionPrivate::releaseStatement(quint32 id, quint64 epoch)
+{
+    if (!isStatementLive(epoch) || destroying)
+        return;
+    // Unanswered, so it holds nothing up: submitted as it is, without draining a stream being
+    // read (which a command waiting for its reply would do, see admit()).
+    auto cmd = std::make_shared<PendingCommand>();
+    cmd->makeNoReply(closeStatementPacket(id));
+    session.submit(cmd);
+    flushOutput();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection: prepared statements
+
+QFuture<PreparedStatement> Connection::prepare(const QString &sql)
+{
+    auto promise = startedPromise<PreparedStatement>();
+    d->prepare(sql, completing(promise, [](const PreparedStatement &statement) { return statement; }));
+    return promise->future();
+}
+
+QFuture<ResultSet> Connection::execute(const PreparedStatement &statement, const QVariantList &args)
+{
+    ConnectionPrivate::QueryPacket packet;
+    ErrorInfo error;
+    if (!d->executePacket(statement, args, packet, error))
+        return d->failedCommand<ResultSet>(error);
+    return d->bufferedQuery(std::move(packet));
+}
+
+QFuture<void> Connection::closeStatement(const PreparedStatement &statement)
+{
+    PreparedStatementPrivate *s = PreparedStatementPrivate::get(statement);
+    if (s && s->connection != this)
+        return d->failedCommand<void>(ErrorInfo::interface(QStringLiteral("The prepared statement belongs to another connection")));
+    auto promise = startedPromise<void>();
+    if (s && !s->closed) {
+        s->closed = true; // every copy: none runs it any more, and the last one closes nothing
+        d->releaseStatement(s->id, s->epoch);
+    }
+    d->defer([promise] { promise->finish(); });
+    return promise->future();
+}
+
+} // namespace AsyncMySql
