@@ -84,6 +84,9 @@ struct TestCommand : Session::Command
     QString outcome() const
     {
         QString s = failure ? QStringLiteral("failed ") + describe(*failure) : QStringLiteral("ok");
+        if (const auto *p = prepared(); p && !failure)
+            s += QStringLiteral(" statement %1 params %2 columns %3")
+                         .arg(p->prepared().statementId).arg(p->params().size()).arg(p->columns().size());
         if (!sink.lines.isEmpty())
             s += QStringLiteral(": ") + sink.lines.join(u"; ");
         return s;
@@ -228,6 +231,34 @@ public:
     TestCommandPtr simple(const QString &name, AsyncMySql::Protocol::Command command, QByteArrayView argument = {})
     {
         return submit(makeCommand(name, command, argument, false));
+    }
+    //! COM_STMT_PREPARE of \a sql.
+    TestCommandPtr prepare(const QString &name, const QByteArray &sql)
+    {
+        auto cmd = std::make_shared<TestCommand>();
+        cmd->name = name;
+        quint8 replySeq = 1;
+        cmd->makePrepare(AsyncMySql::Protocol::commandPacket(quint8(AsyncMySql::Protocol::Command::StmtPrepare), sql, &replySeq),
+                         replySeq, querySettings.encoding);
+        return submit(cmd);
+    }
+    //! COM_STMT_EXECUTE \a packet (framed): its rows are binary.
+    TestCommandPtr execute(const QString &name, const QByteArray &packet)
+    {
+        auto cmd = std::make_shared<TestCommand>();
+        cmd->name = name;
+        auto settings = querySettings;
+        settings.binary = true;
+        cmd->makeQuery(packet, 1, settings, &cmd->sink);
+        return submit(cmd);
+    }
+    //! A command without a reply (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA): \a packet framed.
+    TestCommandPtr unanswered(const QString &name, const QByteArray &packet)
+    {
+        auto cmd = std::make_shared<TestCommand>();
+        cmd->name = name;
+        cmd->makeNoReply(packet);
+        return submit(cmd);
     }
     /*! A session reset as the engine queues it: COM_RESET_CONNECTION, COM_INIT_DB of
         \a database (unless empty), \a statements; \a name is the group's end. */

@@ -13,6 +13,7 @@
 using namespace AsyncMySql;
 using namespace AsyncMySql::Protocol;
 using namespace Scripted;
+using namespace TestUtil;
 using Cmd = AsyncMySql::Protocol::Command;
 
 Q_DECLARE_METATYPE(Scripted::Fault)
@@ -524,6 +525,64 @@ Script backPressure(const Ctx &c)
             })};
 }
 
+/*! Prepared statements: COM_STMT_PREPARE, COM_STMT_SEND_LONG_DATA and COM_STMT_EXECUTE
+    written together, then COM_STMT_CLOSE (which has no reply) and a query, all pipelined. The
+    unanswered commands finish once written and every command before them answered; the
+    replies are matched past them. */
+Script preparedStatement(const Ctx &c)
+{
+    const QByteArray sql = "SELECT a FROM t WHERE id = ? AND b = ?";
+    // Parameter 0 an integer, parameter 1 sent ahead as long data.
+    const Bytes executeArgs = le(1, 4) + Bytes(1, '\0') + le(1, 4) + Bytes(1, '\0') + Bytes(1, '\x01')
+            + Bytes("\x08\x00\xfc\x00", 4) + le(5, 8);
+    const Bytes longData = le(1, 4) + le(1, 2) + Bytes("blob");
+    ColumnSpec a{"a"};
+    a.type = Column::LongLong;
+    a.charset = 63;
+    a.withExtendedInfo = c.mariaDb;
+    ColumnSpec param{"?"};
+    param.withExtendedInfo = c.mariaDb;
+    const QList<Bytes> prepared{prepareOkPayload(1, 1, 2), columnPayload(param), columnPayload(param), columnPayload(a)};
+    const QList<Bytes> rows{lenenc(1), columnPayload(a), binaryRowPayload({le(7, 8)}), binaryRowPayload({std::nullopt}),
+                            okEndPayload(ServerStatus::Autocommit)};
+    return {doing("submit", [=](SessionDriver &d) {
+                d.prepare("p1", sql);
+                d.unanswered("l1", commandPacket(quint8(Cmd::StmtSendLongData), longData));
+                d.execute("e1", commandPacket(quint8(Cmd::StmtExecute), executeArgs));
+                d.unanswered("c1", commandPacket(quint8(Cmd::StmtClose), le(1, 4)));
+                d.query("q2", "SELECT 2");
+            }),
+            clientWrites({writesCommand(Cmd::StmtPrepare, sql, c), writesCommand(Cmd::StmtSendLongData, longData, c),
+                          writesCommand(Cmd::StmtExecute, executeArgs, c), writesCommand(Cmd::StmtClose, le(1, 4), c),
+                          writesCommand(Cmd::Query, "SELECT 2", c)}),
+            expectEvents({}), // l1 waits behind p1's reply, c1 behind e1's
+            reply("p1-prepared", "p1", prepared, c),
+            expectEvents({"finished p1", "finished l1"}),
+            reply("e1-rows", "e1", rows, c),
+            expectEvents({"finished e1", "finished c1"}),
+            reply("q2-result", "q2", resultSet({"x"}, {Cells{Bytes("2")}}, c.mariaDb), c),
+            expectEvents({"finished q2"}),
+            checkThat("results", [](SessionDriver &d) {
+                const auto *p = d.commands.at("p1")->prepared();
+                if (!p || p->prepared().statementId != 1 || p->params().size() != 2 || p->columns().size() != 1)
+                    return QStringLiteral("wrong prepare reply");
+                QString wrong = expectLines(d, "e1", {"cols a", "row 7", "row NULL", "end affected=0 id=0 status=2"});
+                if (wrong.isEmpty())
+                    wrong = expectLines(d, "q2", {"cols x", "row 2", "end affected=0 id=0 status=2"});
+                return wrong;
+            })};
+}
+
+/*! A close written when nothing waits for a reply: finished at once. Behind a query whose reply
+    is still coming, it is matched past (the next reply belongs to the query). */
+Script unansweredAlone(const Ctx &c)
+{
+    return {doing("close", [](SessionDriver &d) { d.unanswered("c1", commandPacket(quint8(Cmd::StmtClose), le(3, 4))); }),
+            clientWrites({writesCommand(Cmd::StmtClose, le(3, 4), c)}),
+            expectEvents({"finished c1"}),
+            checkThat("idle", [](SessionDriver &d) { return d.session.isIdle() ? QString() : QStringLiteral("not idle"); })};
+}
+
 //! A login followed by \a operation, written for that server.
 Script after(const Login &l, const std::function<Script(const Ctx &)> &operation)
 {
@@ -569,6 +628,10 @@ QList<QPair<QString, std::function<Script()>>> operations()
             {"kill-hold", op(plain, killHold)},
             {"quit", op(plain, quitSession)},
             {"back-pressure", op(plain, backPressure)},
+            {"prepared", op(plain, preparedStatement)},
+            {"prepared-mysql", op(mysql, preparedStatement)},
+            {"prepared-zlib", op(zlib, preparedStatement)},
+            {"unanswered", op(plain, unansweredAlone)},
             {"query-zlib", op(zlib, selectQuery)},
             {"query-zstd", op(zstd, selectQuery)},
             {"pipelined-zlib", op(zlib, pipelined)},
