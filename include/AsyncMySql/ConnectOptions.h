@@ -102,6 +102,10 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
     enum class Compression { None, Zlib, Zstd } compression = Compression::None;
     int zstdLevel = 3;
     CursorType cursorType = CursorType::Buffered; //!< default of Connection::cursor()
+    /*! How many prepared statements Connection::queryPrepared() and Cursor::executePrepared()
+        keep per connection (least recently used ones are closed first); 0: none, every call
+        prepares and closes its statement. */
+    int statementCacheSize = 256;
     Converters converters; //!< user decoders per column type and encoders per parameter type
 
     /*! mysql://user:password@host:port/database?option=value... Options: ssl-mode
@@ -110,7 +114,7 @@ struct ASYNCMYSQL_EXPORT ConnectOptions
         none, default or empty for std::nullopt), multi-statements (true/false), init-command,
         sql-mode, local-infile, program-name, auth-plugin, allow-cleartext-password
         (true/false), compression (zlib, zstd), read-default-file, read-default-group,
-        local-infile-directory, query-timeout (seconds).
+        local-infile-directory, query-timeout (seconds), statement-cache-size.
         Unknown options are ignored with a warning, and so is a timeout that is no number from
         0 to INT_MAX milliseconds (about 24.8 days). */
     static ConnectOptions fromUrl(const QUrl &url);

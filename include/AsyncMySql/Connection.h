@@ -176,6 +176,24 @@ public:
     {
         return execute(statement, Arguments::list(std::forward<Args>(args)...));
     }
+    /*! Runs \a sql (with `?` placeholders) as a prepared statement with \a args, through the
+        connection's statement cache (ConnectOptions::statementCacheSize, least recently used
+        closed first): the first call prepares it, later ones only execute. On MariaDB 10.2 and
+        later the prepare and the execute of a statement not cached yet go in one round trip
+        (a failed prepare fails the call with its error); elsewhere the execute follows the
+        prepare's reply, so commands queued meanwhile may run before it. After a reconnect or
+        resetConnection() statements are prepared again as needed. When the server holds as
+        many statements as it allows (max_prepared_stmt_count, error 1461), this connection's
+        cached ones are closed and the statement prepared again; if there is still no room,
+        the statement runs in the text protocol with the arguments as literals: never a
+        failure of its own. Errors, timeouts and cancel as for execute(). */
+    [[nodiscard]] QFuture<ResultSet> queryPrepared(const QString &sql, const QVariantList &args = {});
+    //! queryPrepared(sql, QVariantList{a, b, ...}), as for query().
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<ResultSet> queryPrepared(const QString &sql, Args &&...args)
+    {
+        return queryPrepared(sql, Arguments::list(std::forward<Args>(args)...));
+    }
     /*! Closes \a statement on the server now (COM_STMT_CLOSE, which has no reply: the future
         finishes once it is queued). Every copy of the handle is closed; closing one that is
         closed already, or whose session ended, does nothing. InterfaceError for another

@@ -58,13 +58,18 @@ void ConnectionPrivate::sweepWatched()
         sweepTimer.stop();
 }
 
+bool ConnectionPrivate::isCancellation(const ErrorInfo &error)
+{
+    const ErrorInfo cancelled = cancelledError();
+    return error.code == cancelled.code && error.message == cancelled.message;
+}
+
 void ConnectionPrivate::abandon(const CommandPtr &cmd, const ErrorInfo &error)
 {
     if (!session.contains(*cmd))
         return; // its reply is complete
     // A cancellation is the user's own doing: not reported as a failure (a timeout is).
-    const ErrorInfo cancelled = cancelledError();
-    const bool report = !(error.code == cancelled.code && error.message == cancelled.message);
+    const bool report = !isCancellation(error);
     if (session.withdraw(*cmd)) {
         complete(*cmd, &error, report);
         return;

@@ -346,7 +346,8 @@ void ConnectionPrivate::open(std::function<void(const ErrorInfo *)> done)
     settings.peerName = transport->peerName();
     settings.connectTimeout = options.connectTimeout;
     settings.localInfile = options.localInfile;
-    ++statementEpoch; // a new server session: no statement of an earlier one is open in it
+    newStatementEpoch(); // a new server session: no statement of an earlier one is open in it
+    statementCache.setCapacity(options.statementCacheSize);
     session.start(std::move(settings), Session::Clock::now());
     syncState();
 
@@ -451,7 +452,7 @@ void ConnectionPrivate::endSession(const ErrorInfo &error, bool graceful, bool f
         transport = nullptr;
     }
     transaction = nullptr; // the server rolls an open one back with the session
-    ++statementEpoch;      // and closes its prepared statements
+    newStatementEpoch();   // and closes its prepared statements
     infile.reset();
     const auto pending = session.close(failed);
     for (const Session::CommandPtr &c : pending) {
@@ -585,7 +586,7 @@ void ConnectionPrivate::complete(PendingCommand &cmd, const ErrorInfo *error, bo
     cmd.completionQueued = true;
     if (!error) {
         defer(Deferred{cmd.shared_from_this(), {}});
-    } else if (report) {
+    } else if (report && !cmd.quiet) {
         // errorOccurred before the future fails, so that a slot reading it counts as heard
         // before the future's last copy can go.
         defer([this, self = cmd.shared_from_this(), e = error->reported(describeCommand(cmd, encoding))] {
@@ -860,7 +861,7 @@ CommandPtr ConnectionPrivate::resetSession(std::function<void(const ErrorInfo *)
     cmd->done = std::move(done);
     if (!admit(cmd))
         return cmd;
-    ++statementEpoch; // COM_RESET_CONNECTION closes every prepared statement
+    newStatementEpoch(); // COM_RESET_CONNECTION closes every prepared statement
     QByteArray db;
     if (!options.database.isEmpty()) {
         db = encodeText(options.database, encoding);
@@ -918,6 +919,7 @@ Connection::~Connection()
     }
     d->destroying = true;
     d->flushDeferred();
+    d->statementCache.clear(); // destroying: its handles close nothing
 }
 
 QFuture<Connection *> Connection::connect(const ConnectOptions &options, QObject *parent)

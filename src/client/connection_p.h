@@ -11,6 +11,7 @@
 #include "errors_p.h"
 #include "interpolate_p.h"
 #include "queuedcall_p.h"
+#include "statement_p.h"
 #include "streamingsink_p.h"
 #include "values_p.h"
 
@@ -28,6 +29,7 @@ namespace AsyncMySql {
 
 class PreparedStatementPrivate;
 class TransactionPrivate;
+struct PreparedRun;
 
 //! Collects every result of a query in memory (buffered cursors, Connection::query).
 class BufferedSink final : public Protocol::ResultSink
@@ -70,6 +72,9 @@ struct PendingCommand final : Protocol::Session::Command, std::enable_shared_fro
     bool completionQueued = false; //!< its completion is deferred: a later complete() is ignored
     std::optional<ErrorInfo> localError;      // a LOCAL INFILE that could not be sent
     bool noReply = false; // COM_QUIT
+    /*! Its failure is not reported on errorOccurred: it is one step of a call that reports its
+        own outcome once (queryPrepared()'s prepare and execute). */
+    bool quiet = false;
 
     bool hasWaiter() const { return done || queryDone || callback; }
 };
@@ -170,11 +175,27 @@ public:
     /*! COM_STMT_PREPARE of \a sql; \a done gets the statement (of this session: a reconnect or
         reset, also one queued after it, makes it stale). */
     using PrepareDone = std::function<void(const ErrorInfo *error, const PreparedStatement &statement)>;
-    CommandPtr prepare(const QString &sql, PrepareDone done);
+    CommandPtr prepare(const QString &sql, PrepareDone done, bool quiet = false);
+    /*! queryPrepared(): \a sql's statement from the cache (prepared, and cached, on a miss;
+        on MariaDB the prepare and the execute in one round trip), executed with \a args; \a done
+        gets the results. A server without room for another statement (1461) gets this
+        connection's cached statements closed and the prepare once more, then the statement in
+        the text protocol. Returns what a cancel or timeout stops. */
+    std::shared_ptr<PreparedRun> runPrepared(const QString &sql, const QVariantList &args, QueryDone done,
+                                                    bool dict = false);
     /*! The COM_STMT_EXECUTE of \a statement with \a args (their long values ahead of it); false,
         with \a error set, if it cannot run here (see checkStatement()) or an argument cannot
         be a parameter. */
     bool executePacket(const PreparedStatement &statement, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
+    //! The same for statement \a id (LastPreparedStatement: the one prepared just before) of \a sql.
+    bool executePacket(quint32 id, const QString &sql, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
+    //! MariaDB 10.2 on: COM_STMT_EXECUTE may name the statement prepared just before it.
+    bool executesLastPrepared() const;
+    //! runPrepared()'s steps: the cache or a prepare; a failed prepare; the end with \a error
+    //! (from a queued call unless \a now: inside one already).
+    void startPrepared(const std::shared_ptr<PreparedRun> &run);
+    void preparedFailed(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error);
+    void endPrepared(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error, bool now = false);
     //! Whether \a statement can run on this connection now; else \a error says why (InterfaceError).
     bool checkStatement(const PreparedStatementPrivate *statement, ErrorInfo &error) const;
     //! True while statements prepared in session \a epoch are open on the server.
@@ -307,6 +328,8 @@ private:
     //! Records \a change and applies it to the options in effect.
     void rememberSession(const SessionChanges &change);
     static ErrorInfo cancelledError();
+    //! \a error is QFuture::cancel()'s (never reported: the user did it).
+    static bool isCancellation(const ErrorInfo &error);
     static ErrorInfo timeoutError(std::chrono::milliseconds timeout);
     //! What every new session runs after authentication: sql_mode, init_command.
     enum class SetupFor { Login, Reset };
@@ -414,6 +437,13 @@ private:
         with every open(), end and reset (when it is queued: what is queued behind it runs in
         the reset session). A statement of an earlier one is closed on the server. */
     quint64 statementEpoch = 0;
+    StatementCache statementCache; //!< queryPrepared()'s, of the current statementEpoch
+    //! A new statementEpoch: the statements of the last one are gone (and the cache with them).
+    void newStatementEpoch()
+    {
+        ++statementEpoch;
+        statementCache.clear(); // after the change: their handles close nothing
+    }
     QByteArray spareCommandBuffer; //!< a finished query's packet, for the next one (commandWriter())
 };
 

@@ -102,6 +102,13 @@ ConnectOptions ConnectOptions::fromUrl(const QUrl &url)
                 o.autocommit = std::nullopt;
             else
                 o.autocommit = parseBool(value);
+        } else if (key == u"statement-cache-size") {
+            bool ok = false;
+            const int size = value.toInt(&ok);
+            if (ok && size >= 0)
+                o.statementCacheSize = size;
+            else
+                qCWarning(lcConnection) << "ignoring invalid" << key << value;
         } else if (key == u"multi-statements") {
             o.multiStatements = parseBool(value);
         } else if (key == u"init-command") {

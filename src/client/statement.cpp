@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "statement_p.h"
 #include "connection_p.h"
+#include "logging_p.h"
+#include "placeholders_p.h"
 #include "values_p.h"
 
 #include <AsyncMySql/Decimal.h>
@@ -12,6 +14,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonValue>
 #include <QtCore/QThread>
+#include <QtCore/QVersionNumber>
 
 #include <cmath>
 
@@ -251,9 +254,10 @@ namespace AsyncMySql {
 
 using namespace Protocol;
 
-CommandPtr ConnectionPrivate::prepare(const QString &sql, PrepareDone done)
+CommandPtr ConnectionPrivate::prepare(const QString &sql, PrepareDone done, bool quiet)
 {
     auto cmd = std::make_shared<PendingCommand>();
+    cmd->quiet = quiet;
     const QByteArray text = encodeText(sql, encoding);
     logQuery(text);
     quint8 replySeq = 1;
@@ -308,7 +312,13 @@ bool ConnectionPrivate::executePacket(const PreparedStatement &statement, const 
                                                .arg(s->params.size()).arg(args.size()));
         return false;
     }
-    ExecuteWriter writer(s->id, int(args.size()), std::exchange(spareCommandBuffer, QByteArray()));
+    return executePacket(s->id, s->sql, args, packet, error);
+}
+
+bool ConnectionPrivate::executePacket(quint32 id, const QString &sql, const QVariantList &args, QueryPacket &packet,
+                                      ErrorInfo &error)
+{
+    ExecuteWriter writer(id, int(args.size()), std::exchange(spareCommandBuffer, QByteArray()));
     std::vector<LongData> longData;
     if (!writeParameters(writer, args, encoding, &options.converters, error, &longData, LongDataThreshold))
         return false;
@@ -316,13 +326,22 @@ bool ConnectionPrivate::executePacket(const PreparedStatement &statement, const 
     for (const LongData &value : longData) {
         const QByteArrayView bytes(value.bytes);
         for (qsizetype at = 0; at < bytes.size(); at += LongDataChunk)
-            packet.ahead.append(longDataPacket(s->id, value.param, bytes.sliced(at, qMin(LongDataChunk, bytes.size() - at))));
+            packet.ahead.append(longDataPacket(id, value.param, bytes.sliced(at, qMin(LongDataChunk, bytes.size() - at))));
     }
     if (echo)
-        logQuery(encodeText(s->sql, encoding));
+        logQuery(encodeText(sql, encoding));
     packet.bytes = writer.take(&packet.replySeq);
     packet.binary = true;
     return true;
+}
+
+bool ConnectionPrivate::executesLastPrepared() const
+{
+    // MariaDB leaves out CLIENT_MYSQL (LongPassword), and names itself in its version.
+    if ((session.capabilities() & Capability::LongPassword) || !session.serverVersion().contains(u"MariaDB"))
+        return false;
+    const QVersionNumber version = QVersionNumber::fromString(session.serverVersion());
+    return version >= QVersionNumber(10, 2);
 }
 
 void ConnectionPrivate::releaseStatement(quint32 id, quint64 epoch)
@@ -335,6 +354,198 @@ void ConnectionPrivate::releaseStatement(quint32 id, quint64 epoch)
     cmd->makeNoReply(closeStatementPacket(id));
     session.submit(cmd);
     flushOutput();
+}
+
+// ---------------------------------------------------------------------------------------------
+// queryPrepared(): the statement cache
+
+PreparedStatement StatementCache::find(const QByteArray &sql)
+{
+    const auto it = m_entries.find(sql);
+    if (it == m_entries.end())
+        return PreparedStatement();
+    it->used = ++m_clock;
+    return it->statement;
+}
+
+void StatementCache::insert(const QByteArray &sql, const PreparedStatement &statement)
+{
+    if (m_capacity == 0)
+        return;
+    if (m_entries.size() >= m_capacity && !m_entries.contains(sql)) {
+        // A miss costs a round trip anyway: looking for the oldest among a few hundred is cheap.
+        auto oldest = m_entries.begin();
+        for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
+            if (it->used < oldest->used)
+                oldest = it;
+        }
+        m_entries.erase(oldest);
+    }
+    m_entries.insert(sql, Entry{statement, ++m_clock});
+}
+
+void StatementCache::clear()
+{
+    // Moved out first: dropping a handle may reach back into the connection.
+    QHash<QByteArray, Entry> entries = std::exchange(m_entries, {});
+    entries.clear();
+}
+
+/*! One queryPrepared() call on its way: its SQL and arguments, who waits, and the command a
+    cancel or timeout stops. */
+struct PreparedRun
+{
+    QString sql;
+    QByteArray key; //!< the SQL encoded: the cache's key
+    QVariantList args;
+    ConnectionPrivate::QueryDone done;
+    bool dict = false;
+    bool retried = false; //!< prepared once more after the server had no room (1461)
+    bool stopped = false;
+    std::weak_ptr<PendingCommand> current;
+};
+
+namespace {
+constexpr int MaxPreparedStatementsReached = 1461; // ER_MAX_PREPARED_STMT_COUNT_REACHED
+} // namespace
+
+std::shared_ptr<PreparedRun> ConnectionPrivate::runPrepared(const QString &sql, const QVariantList &args, QueryDone done,
+                                                           bool dict)
+{
+    auto run = std::make_shared<PreparedRun>();
+    run->sql = sql;
+    run->key = encodeText(sql, encoding);
+    run->args = args;
+    run->done = std::move(done);
+    run->dict = dict;
+    startPrepared(run);
+    return run;
+}
+
+void ConnectionPrivate::startPrepared(const std::shared_ptr<PreparedRun> &run)
+{
+    if (const PreparedStatement cached = statementCache.find(run->key); cached.isValid()) {
+        QueryPacket packet;
+        ErrorInfo error;
+        if (!executePacket(cached, run->args, packet, error)) {
+            endPrepared(run, error);
+            return;
+        }
+        run->current = runQuery(std::move(packet), run->done, run->dict);
+        return;
+    }
+    if (!canRunCommands()) {
+        endPrepared(run, notConnectedError());
+        return;
+    }
+    const auto keep = [this, run](const PreparedStatement &statement) {
+        if (statementCache.capacity() > 0)
+            statementCache.insert(run->key, statement);
+    };
+    if (!executesLastPrepared()) {
+        // Two round trips: the execute needs the statement's id.
+        run->current = prepare(run->sql, [this, run, keep](const ErrorInfo *error, const PreparedStatement &statement) {
+            if (error) {
+                preparedFailed(run, *error);
+                return;
+            }
+            keep(statement);
+            QueryPacket packet;
+            ErrorInfo e;
+            if (!executePacket(statement, run->args, packet, e)) {
+                endPrepared(run, e, true);
+                return;
+            }
+            run->current = runQuery(std::move(packet), run->done, run->dict);
+        }, true);
+        return;
+    }
+    // MariaDB: PREPARE and an EXECUTE of "the statement prepared just before", written together.
+    QueryPacket packet;
+    ErrorInfo error;
+    if (!executePacket(LastPreparedStatement, run->sql, run->args, packet, error)) {
+        endPrepared(run, error);
+        return;
+    }
+    struct Outcome
+    {
+        std::optional<ErrorInfo> error;
+        int params = -1;
+    };
+    auto prepared = std::make_shared<Outcome>();
+    prepare(run->sql, [prepared, keep](const ErrorInfo *error, const PreparedStatement &statement) {
+        if (error) {
+            prepared->error = *error;
+            return;
+        }
+        prepared->params = statement.parameterCount();
+        keep(statement);
+    }, true);
+    const QList<QByteArray> ahead = std::exchange(packet.ahead, {});
+    CommandPtr execute = queryCommand(std::move(packet), run->dict);
+    execute->quiet = true;
+    execute->queryDone = [this, run, prepared](const ErrorInfo *error, const QList<ResultSet> &results) {
+        if (prepared->error) { // the execute failed with it: the prepare's error is the one that counts
+            preparedFailed(run, *prepared->error);
+            return;
+        }
+        if (error && prepared->params >= 0 && prepared->params != run->args.size()) {
+            endPrepared(run, ErrorInfo::programming(QStringLiteral("The statement takes %1 parameters, %2 given")
+                                                            .arg(prepared->params).arg(run->args.size())), true);
+            return;
+        }
+        if (error) {
+            endPrepared(run, *error, true);
+            return;
+        }
+        run->done(nullptr, results);
+    };
+    run->current = execute;
+    enqueue(execute, ahead);
+}
+
+void ConnectionPrivate::preparedFailed(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error)
+{
+    if (error.code != MaxPreparedStatementsReached || run->stopped || !canRunCommands()) {
+        endPrepared(run, error, true);
+        return;
+    }
+    if (!run->retried) {
+        // The server holds as many statements as it allows (max_prepared_stmt_count, for all
+        // connections): close ours and prepare once more.
+        run->retried = true;
+        qCInfo(lcConnection) << "the server has no room for another prepared statement: closing the"
+                             << statementCache.size() << "cached ones and preparing again";
+        statementCache.clear();
+        startPrepared(run);
+        return;
+    }
+    // Other connections hold them all: this one runs in the text protocol instead.
+    SqlWriter writer = commandWriter();
+    writer.startCommand();
+    ErrorInfo e;
+    if (!writeWithPlaceholders(writer, run->sql, run->args, session.status() & ServerStatus::NoBackslashEscapes, e)) {
+        endPrepared(run, e, true);
+        return;
+    }
+    run->current = runQuery(queryPacket(writer), run->done, run->dict);
+}
+
+void ConnectionPrivate::endPrepared(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error, bool now)
+{
+    // Reported once, as a command's failure is, unless it was the user's cancel or the
+    // connection's end reported it already.
+    const bool report = !error.report && !isCancellation(error);
+    const ErrorInfo e = report ? error.reported(run->sql) : error;
+    auto finish = [this, run, e, report] {
+        if (report)
+            emitFailure(e);
+        run->done(&e, {});
+    };
+    if (now)
+        finish(); // inside a queued call already
+    else
+        defer(finish);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +565,22 @@ QFuture<ResultSet> Connection::execute(const PreparedStatement &statement, const
     if (!d->executePacket(statement, args, packet, error))
         return d->failedCommand<ResultSet>(error);
     return d->bufferedQuery(std::move(packet));
+}
+
+QFuture<ResultSet> Connection::queryPrepared(const QString &sql, const QVariantList &args)
+{
+    auto promise = startedPromise<ResultSet>();
+    const std::weak_ptr<PreparedRun> run = d->runPrepared(sql, args, completing(promise, [](const QList<ResultSet> &results) {
+        return results.value(0);
+    }));
+    d->watch(promise->future(), d->options.queryTimeout, [this, run](const ErrorInfo &why) {
+        if (const auto r = run.lock()) {
+            r->stopped = true;
+            if (const CommandPtr c = r->current.lock())
+                d->abandon(c, why);
+        }
+    });
+    return promise->future();
 }
 
 QFuture<void> Connection::closeStatement(const PreparedStatement &statement)

@@ -9,6 +9,7 @@
 #include "../protocol/binary.h"
 #include "errors_p.h"
 
+#include <QtCore/QHash>
 #include <QtCore/QPointer>
 #include <QtCore/QSharedData>
 
@@ -35,6 +36,33 @@ public:
     QList<Column> params;
     QList<Column> columns;
     bool closed = false;
+};
+
+/*! The prepared statements of Connection::queryPrepared() and Cursor::executePrepared(), by
+    their encoded SQL: at most capacity(), the least recently used dropped first (its handle:
+    COM_STMT_CLOSE follows unless the user holds a copy). */
+class StatementCache
+{
+public:
+    int capacity() const { return m_capacity; }
+    void setCapacity(int capacity) { m_capacity = qMax(0, capacity); }
+    //! The statement prepared for \a sql (it becomes the most recent), or an invalid one.
+    PreparedStatement find(const QByteArray &sql);
+    //! Keeps \a statement for \a sql; the least recently used one goes if the cache is full.
+    void insert(const QByteArray &sql, const PreparedStatement &statement);
+    //! Drops every statement.
+    void clear();
+    qsizetype size() const { return m_entries.size(); }
+
+private:
+    struct Entry
+    {
+        PreparedStatement statement;
+        quint64 used = 0;
+    };
+    QHash<QByteArray, Entry> m_entries;
+    quint64 m_clock = 0;
+    int m_capacity = 0;
 };
 
 /*! A parameter value sent ahead of COM_STMT_EXECUTE in COM_STMT_SEND_LONG_DATA packets. */

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+// Server-side prepared statements against the real server: every column type written as a
+// binary parameter and read as a binary row, each the same value as the text protocol's; the
+// lifetime of a statement (closed with its last handle, stale after a reset or reconnect);
+// long data; pipelined executes.
+#include "testutil.h"
+#include "typecases.h"
+
+#include <QtCore/QScopeGuard>
+
+using namespace AsyncMySql;
+
+namespace {
+//! A session status counter (Com_stmt_close, ...).
+qint64 sessionStatus(Connection &c, const QString &name)
+{
+    const ResultSet rs = AWAIT(c.query(QStringLiteral("SHOW SESSION STATUS LIKE %s"), {name}));
+    return rs.rows().isEmpty() ? -1 : rs.rows().first().value(1).toLongLong();
+}
+} // namespace
+
+class tst_Prepared : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<Connection> conn;
+
+    //! Row 1's v read through the text protocol and through a prepared statement: the two agree.
+    QVariant readBoth(int id)
+    {
+        const ResultSet text = AWAIT(conn->query(QStringLiteral("SELECT v FROM t_ps WHERE id = %s"), {id}));
+        const PreparedStatement select = AWAIT(conn->prepare(QStringLiteral("SELECT v FROM t_ps WHERE id = ?")));
+        const ResultSet binary = AWAIT(conn->execute(select, {id}));
+        if (text.rows().size() != 1 || binary.rows().size() != 1) {
+            qWarning("row %d missing", id);
+            return QVariant::fromValue(QStringLiteral("missing"));
+        }
+        const QVariant t = text.rows().first().value(0);
+        const QVariant b = binary.rows().first().value(0);
+        if (t.typeId() != b.typeId() || t != b || t.toString() != b.toString()) {
+            qWarning() << "text" << t << "binary" << b;
+            return QVariant::fromValue(QStringLiteral("text and binary differ"));
+        }
+        return b;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(TestUtil::haveServer(), "run through scripts/test.sh (it starts the server)");
+        conn = TestUtil::openConnection();
+        AWAIT(conn->query(QStringLiteral("SET time_zone = '+00:00'")));
+    }
+
+    void cleanupTestCase()
+    {
+        if (conn && !conn->isClosed())
+            AWAIT(conn->query(QStringLiteral("DROP TABLE IF EXISTS t_ps")));
+    }
+
+    void types_data() { TypeCases::add(); }
+
+    void types()
+    {
+        QFETCH(QString, columnType);
+        QFETCH(QString, valueSql);
+        QFETCH(QVariant, input);
+        QFETCH(QVariant, expected);
+
+        AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_ps (id INT PRIMARY KEY, v %1)").arg(columnType)));
+        const bool param = valueSql == u"%s";
+        const PreparedStatement insert = AWAIT(conn->prepare(
+                QStringLiteral("INSERT INTO t_ps VALUES (?, %1)").arg(param ? QStringLiteral("?") : valueSql)));
+        QCOMPARE(insert.parameterCount(), param ? 2 : 1);
+        AWAIT(conn->execute(insert, param ? QVariantList{1, input} : QVariantList{1}));
+        const QVariant got = readBoth(1);
+        if (param) {
+            QCOMPARE(got.typeId(), expected.typeId());
+            QCOMPARE(got, expected);
+            QCOMPARE(got.toString(), expected.toString());
+        } else {
+            QCOMPARE(got.typeId(), int(QMetaType::QByteArray));
+        }
+        // What was read, written back as a binary parameter, stores the very same value.
+        const PreparedStatement again = AWAIT(conn->prepare(QStringLiteral("INSERT INTO t_ps VALUES (?, ?)")));
+        AWAIT(conn->execute(again, {2, got}));
+        const QVariant back = readBoth(2);
+        QCOMPARE(back.typeId(), got.typeId());
+        QCOMPARE(back, got);
+        const ResultSet same = AWAIT(conn->query(QStringLiteral(
+                "SELECT (SELECT v FROM t_ps WHERE id = 1) <=> (SELECT v FROM t_ps WHERE id = 2)")));
+        if (!columnType.startsWith(u"JSON") && !columnType.startsWith(u"GEOMETRY"))
+            QCOMPARE(same.rows().first().value(0).toInt(), 1);
+    }
+
+    void floatColumn()
+    {
+        // FLOAT holds 0.1 as a float: both protocols give the double 0.1 (the text's digits).
+        AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_ps (id INT PRIMARY KEY, v FLOAT)")));
+        AWAIT(conn->query(QStringLiteral("INSERT INTO t_ps VALUES (1, 0.1), (2, -3.25e-5), (3, 16777217)")));
+        QCOMPARE(readBoth(1), QVariant(0.1));
+        QCOMPARE(readBoth(2), QVariant(-3.25e-5));
+        QCOMPARE(readBoth(3).typeId(), int(QMetaType::Double)); // the float's nearest, 16777216: the same both ways
+    }
+
+    void resultWithManyColumnsAndNulls()
+    {
+        const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral(
+                "SELECT seq, IF(seq % 3 = 0, NULL, seq * 1000000007), CONCAT('n', seq), seq / 7, "
+                "IF(seq % 2 = 0, NULL, CAST(seq AS DECIMAL(12,2))), NULL, ? FROM seq_1_to_500 WHERE seq >= ?")));
+        QCOMPARE(s.columns().size(), 7);
+        QCOMPARE(s.parameterCount(), 2);
+        const ResultSet rs = AWAIT(conn->execute(s, QStringLiteral("p"), 1));
+        const ResultSet text = AWAIT(conn->query(QStringLiteral(
+                "SELECT seq, IF(seq %% 3 = 0, NULL, seq * 1000000007), CONCAT('n', seq), seq / 7, "
+                "IF(seq %% 2 = 0, NULL, CAST(seq AS DECIMAL(12,2))), NULL, %s FROM seq_1_to_500 WHERE seq >= %s"),
+                                                 {QStringLiteral("p"), 1}));
+        QCOMPARE(rs.rows().size(), 500);
+        QCOMPARE(text.rows().size(), 500);
+        for (int i = 0; i < 500; ++i) {
+            const Row b = rs.rows().at(i), t = text.rows().at(i);
+            for (int c = 0; c < 7; ++c) {
+                QCOMPARE(b.isNull(c), t.isNull(c));
+                QCOMPARE(b.value(c).toString(), t.value(c).toString());
+            }
+        }
+    }
+
+    void statementErrors()
+    {
+        // A syntax error is the server's, a ProgrammingError.
+        auto e = TestUtil::errorOf(conn->prepare(QStringLiteral("SELEC ?")));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Programming);
+        QCOMPARE(e->code(), 1064);
+
+        const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT ? + ?")));
+        e = TestUtil::errorOf(conn->execute(s, {1}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Programming);
+        e = TestUtil::errorOf(conn->execute(s, {1, QVariantList{2}}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Programming);
+        e = TestUtil::errorOf(conn->execute(PreparedStatement(), {}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Interface);
+        // None of these left the connection out of step.
+        QCOMPARE(AWAIT(conn->execute(s, {40, 2})).rows().first().value(0).toLongLong(), qint64(42));
+
+        // Another connection's statement never runs here.
+        auto other = TestUtil::openConnection();
+        e = TestUtil::errorOf(other->execute(s, {1, 2}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Interface);
+    }
+
+    void closedByLastHandle()
+    {
+        const qint64 before = sessionStatus(*conn, QStringLiteral("Com_stmt_close"));
+        {
+            const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT 1")));
+            const PreparedStatement copy = s;
+            QVERIFY(copy.isValid());
+        }
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_close")), before + 1);
+
+        // closeStatement() closes every copy, once.
+        const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT 2")));
+        PreparedStatement copy = s;
+        AWAIT(conn->closeStatement(copy));
+        QVERIFY(!s.isValid());
+        AWAIT(conn->closeStatement(s));
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_close")), before + 2);
+        auto e = TestUtil::errorOf(conn->execute(s));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Interface);
+        copy = PreparedStatement(); // the last copies go: nothing more is closed
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_close")), before + 2);
+    }
+
+    void staleAfterResetAndReconnect()
+    {
+        PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT ?")));
+        // A reset queued after the prepare ends the statement's session, even before it ran.
+        QFuture<void> reset = conn->resetConnection();
+        auto e = TestUtil::errorOf(conn->execute(s, {1}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Interface);
+        AWAIT(reset);
+        QVERIFY(!s.isValid());
+
+        s = AWAIT(conn->prepare(QStringLiteral("SELECT ?")));
+        QCOMPARE(AWAIT(conn->execute(s, {7})).rows().first().value(0).toLongLong(), qint64(7));
+        conn->close();
+        AWAIT(conn->open());
+        AWAIT(conn->query(QStringLiteral("SET time_zone = '+00:00'")));
+        QVERIFY(!s.isValid());
+        e = TestUtil::errorOf(conn->execute(s, {1}));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Interface);
+    }
+
+    void longData()
+    {
+        const QByteArray big = TypeCases::randomBytes(20 * 1024 * 1024 + 17);
+        AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_ps (id INT PRIMARY KEY, v LONGBLOB, t LONGTEXT)")));
+        const qint64 before = sessionStatus(*conn, QStringLiteral("Com_stmt_send_long_data"));
+        const QString text(5 * 1024 * 1024, QChar(u'\u00e9'));
+        const PreparedStatement insert = AWAIT(conn->prepare(QStringLiteral("INSERT INTO t_ps VALUES (?, ?, ?)")));
+        AWAIT(conn->execute(insert, {1, big, text}));
+        // 21 chunks of the blob, 10 of the text (two bytes a character).
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_send_long_data")), before + 21 + 10);
+        const PreparedStatement check = AWAIT(conn->prepare(QStringLiteral("SELECT MD5(v) = MD5(?), LENGTH(v), CHAR_LENGTH(t), t = ? FROM t_ps")));
+        const Row r = AWAIT(conn->execute(check, {big, text})).rows().first();
+        QCOMPARE(r.value(0).toInt(), 1);
+        QCOMPARE(r.value(1).toLongLong(), big.size());
+        QCOMPARE(r.value(2).toLongLong(), text.size());
+        QCOMPARE(r.value(3).toInt(), 1);
+        // And read back through the binary protocol.
+        const PreparedStatement read = AWAIT(conn->prepare(QStringLiteral("SELECT v FROM t_ps WHERE id = ?")));
+        QVERIFY(AWAIT(conn->execute(read, {1})).rows().first().value(0).toByteArray() == big);
+    }
+
+    void queryPreparedCaches()
+    {
+        const qint64 prepares = sessionStatus(*conn, QStringLiteral("Com_stmt_prepare"));
+        const qint64 executes = sessionStatus(*conn, QStringLiteral("Com_stmt_execute"));
+        for (int i = 0; i < 3; ++i) {
+            const ResultSet rs = AWAIT(conn->queryPrepared(QStringLiteral("SELECT ? + 1, ?"), i, QStringLiteral("x")));
+            QCOMPARE(rs.rows().first().value(0).toLongLong(), qint64(i + 1));
+            QCOMPARE(rs.rows().first().value(1).toString(), QStringLiteral("x"));
+        }
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_prepare")), prepares + 1);
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_execute")), executes + 3);
+
+        // A reset closes them on the server: prepared again, transparently.
+        AWAIT(conn->resetConnection());
+        AWAIT(conn->query(QStringLiteral("SET time_zone = '+00:00'")));
+        const qint64 afterReset = sessionStatus(*conn, QStringLiteral("Com_stmt_prepare")); // a fresh session: counters restart
+        QCOMPARE(AWAIT(conn->queryPrepared(QStringLiteral("SELECT ? + 1, ?"), 41, QString())).rows().first().value(0).toLongLong(),
+                 qint64(42));
+        QCOMPARE(sessionStatus(*conn, QStringLiteral("Com_stmt_prepare")), afterReset + 1);
+    }
+
+    void queryPreparedErrors()
+    {
+        int reported = 0;
+        QMetaObject::Connection c = connect(conn.get(), &Connection::errorOccurred, this, [&reported] { ++reported; });
+        auto e = TestUtil::errorOf(conn->queryPrepared(QStringLiteral("SELEC ?"), 1));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Programming);
+        QCOMPARE(e->code(), 1064); // the prepare's error, not the execute's
+        QCOMPARE(reported, 1);
+        e = TestUtil::errorOf(conn->queryPrepared(QStringLiteral("SELECT ?, ?"), 1));
+        QVERIFY(e);
+        QCOMPARE(e->type(), Error::Type::Programming);
+        QCOMPARE(reported, 2);
+        e = TestUtil::errorOf(conn->queryPrepared(QStringLiteral("SELECT * FROM no_such_table WHERE id = ?"), 1));
+        QVERIFY(e);
+        QCOMPARE(e->code(), 1146);
+        QCOMPARE(reported, 3);
+        disconnect(c);
+        // In step after all of them.
+        QCOMPARE(AWAIT(conn->queryPrepared(QStringLiteral("SELECT ?"), 5)).rows().first().value(0).toLongLong(), qint64(5));
+    }
+
+    void cacheEvictsLeastRecentlyUsed()
+    {
+        auto small = TestUtil::openConnectionWith([](ConnectOptions &o) { o.statementCacheSize = 2; }, __FILE__, __LINE__);
+        const qint64 closes = sessionStatus(*small, QStringLiteral("Com_stmt_close"));
+        const qint64 prepares = sessionStatus(*small, QStringLiteral("Com_stmt_prepare"));
+        for (const char *sql : {"SELECT ?", "SELECT ? + 1", "SELECT ?", "SELECT ? + 2", "SELECT ?"})
+            AWAIT(small->queryPrepared(QString::fromLatin1(sql), 1));
+        // "SELECT ? + 1" went for "SELECT ? + 2"; "SELECT ?" stayed, used most recently.
+        QCOMPARE(sessionStatus(*small, QStringLiteral("Com_stmt_prepare")), prepares + 3);
+        QCOMPARE(sessionStatus(*small, QStringLiteral("Com_stmt_close")), closes + 1);
+
+        auto none = TestUtil::openConnectionWith([](ConnectOptions &o) { o.statementCacheSize = 0; }, __FILE__, __LINE__);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(AWAIT(none->queryPrepared(QStringLiteral("SELECT ?"), i)).rows().first().value(0).toLongLong(), qint64(i));
+        QCOMPARE(sessionStatus(*none, QStringLiteral("Com_stmt_prepare")), 3);
+        QCOMPARE(sessionStatus(*none, QStringLiteral("Com_stmt_close")), 3);
+    }
+
+    void serverStatementLimitOverAPool_data()
+    {
+        QTest::addColumn<bool>("resetOnRelease");
+        QTest::newRow("keep sessions") << false;
+        QTest::newRow("reset on release") << true;
+    }
+
+    void serverStatementLimitOverAPool()
+    {
+        // The server allows 6 statements for all connections together; 4 connections run 40
+        // distinct statements: none of the calls may fail for it (mysql2's ER_MAX_PREPARED_STMT_COUNT).
+        QFETCH(bool, resetOnRelease);
+        auto admin = TestUtil::openConnectionWith([](ConnectOptions &o) { o = TestUtil::adminOptions(); }, __FILE__, __LINE__);
+        const qint64 limit = AWAIT(admin->query(QStringLiteral("SELECT @@GLOBAL.max_prepared_stmt_count"))).rows().first().value(0).toLongLong();
+        AWAIT(admin->query(QStringLiteral("SET GLOBAL max_prepared_stmt_count = 6")));
+        const auto restore = qScopeGuard([&] { AWAIT(admin->query(QStringLiteral("SET GLOBAL max_prepared_stmt_count = %s"), {limit})); });
+        PoolOptions po;
+        po.connection = TestUtil::options();
+        po.minSize = 4;
+        po.maxSize = 4;
+        po.resetOnRelease = resetOnRelease;
+        std::unique_ptr<Pool> pool(AWAIT(Pool::create(po)));
+        QList<QFuture<ResultSet>> calls;
+        QList<PooledConnection> held;
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 0; i < 40; ++i) {
+                if (held.size() < 4)
+                    held.append(AWAIT(pool->acquire()));
+                Connection &c = *held.at(i % 4);
+                calls.append(c.queryPrepared(QStringLiteral("SELECT ? + %1").arg(i), round));
+            }
+            for (int i = 0; i < 40; ++i)
+                QCOMPARE(AWAIT(calls.at(round * 40 + i)).rows().first().value(0).toLongLong(), qint64(round + i));
+            held.clear(); // back to the pool (reset, when asked for), for the next round
+        }
+        const qint64 open = AWAIT(admin->query(QStringLiteral("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'"))).rows().first().value(1).toLongLong();
+        QVERIFY(open <= 6);
+    }
+
+    void pipelinedExecutes()
+    {
+        const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT ? * 2, ?")));
+        QList<QFuture<ResultSet>> futures;
+        for (int i = 0; i < 200; ++i)
+            futures.append(conn->execute(s, i, QStringLiteral("row %1").arg(i)));
+        for (int i = 0; i < 200; ++i) {
+            const Row r = AWAIT(futures.at(i)).rows().first();
+            QCOMPARE(r.value(0).toLongLong(), qint64(2 * i));
+            QCOMPARE(r.value(1).toString(), QStringLiteral("row %1").arg(i));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Prepared)
+#include "tst_prepared.moc"
