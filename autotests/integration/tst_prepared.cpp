@@ -100,7 +100,11 @@ private Q_SLOTS:
         AWAIT(conn->query(QStringLiteral("INSERT INTO t_ps VALUES (1, 0.1), (2, -3.25e-5), (3, 16777217)")));
         QCOMPARE(readBoth(1), QVariant(0.1));
         QCOMPARE(readBoth(2), QVariant(-3.25e-5));
-        QCOMPARE(readBoth(3).typeId(), int(QMetaType::Double)); // the float's nearest, 16777216: the same both ways
+        // Past six digits the text protocol has only the server's rounded text of the float
+        // (1.67772e7); the binary protocol has the float itself.
+        const PreparedStatement select = AWAIT(conn->prepare(QStringLiteral("SELECT v FROM t_ps WHERE id = ?")));
+        QCOMPARE(AWAIT(conn->execute(select, {3})).rows().first().value(0), QVariant(16777216.0));
+        QCOMPARE(AWAIT(conn->query(QStringLiteral("SELECT v FROM t_ps WHERE id = 3"))).rows().first().value(0), QVariant(16777200.0));
     }
 
     void resultWithManyColumnsAndNulls()
