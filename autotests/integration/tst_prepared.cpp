@@ -325,6 +325,49 @@ private Q_SLOTS:
         QVERIFY(open <= 6);
     }
 
+    void cursors_data()
+    {
+        QTest::addColumn<int>("type");
+        QTest::addColumn<bool>("throughCache");
+        for (const auto &[name, type] : {std::pair{"buffered", CursorType::Buffered}, std::pair{"dict", CursorType::Dict},
+                                         std::pair{"streaming", CursorType::Streaming},
+                                         std::pair{"streaming-dict", CursorType::StreamingDict}}) {
+            QTest::addRow("%s/statement", name) << int(type) << false;
+            QTest::addRow("%s/cache", name) << int(type) << true;
+        }
+    }
+
+    void cursors()
+    {
+        QFETCH(int, type);
+        QFETCH(bool, throughCache);
+        const auto cursorType = CursorType(type);
+        const QString sql = QStringLiteral("SELECT seq AS n, CONCAT('r', seq) AS name FROM seq_1_to_3000 WHERE seq > ?");
+        Cursor *cur = conn->cursor(cursorType);
+        qint64 count = 0;
+        if (throughCache) {
+            count = AWAIT(cur->executePrepared(sql, 1000));
+        } else {
+            const PreparedStatement s = AWAIT(conn->prepare(sql));
+            count = AWAIT(cur->execute(s, 1000));
+        }
+        const bool streaming = cursorType == CursorType::Streaming || cursorType == CursorType::StreamingDict;
+        QCOMPARE(count, streaming ? qint64(-1) : qint64(2000));
+        QCOMPARE(cur->description().size(), 2);
+        const QList<Row> first = AWAIT(cur->fetchMany(5));
+        QCOMPARE(first.size(), 5);
+        QCOMPARE(first.at(0).value(0), QVariant(qint64(1001)));
+        const bool dict = cursorType == CursorType::Dict || cursorType == CursorType::StreamingDict;
+        QCOMPARE(first.at(0).isDict(), dict);
+        QCOMPARE(first.at(4).value(QStringLiteral("name")).toString(), QStringLiteral("r1005"));
+        const QList<Row> rest = AWAIT(cur->fetchAll());
+        QCOMPARE(rest.size(), 1995);
+        QCOMPARE(rest.last().value(0), QVariant(qint64(3000)));
+        // The connection is in step afterwards.
+        QCOMPARE(AWAIT(conn->queryPrepared(QStringLiteral("SELECT ?"), 9)).rows().first().value(0).toLongLong(), qint64(9));
+        AWAIT(cur->close());
+    }
+
     void pipelinedExecutes()
     {
         const PreparedStatement s = AWAIT(conn->prepare(QStringLiteral("SELECT ? * 2, ?")));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <AsyncMySql/Arguments.h>
+#include <AsyncMySql/PreparedStatement.h>
 #include <AsyncMySql/Error.h>
 #include <AsyncMySql/ResultSet.h>
 
@@ -64,6 +65,27 @@ public:
     [[nodiscard]] QFuture<qint64> execute(const QString &sql, Args &&...args)
     {
         return execute(sql, Arguments::list(std::forward<Args>(args)...));
+    }
+    /*! Runs the prepared \a statement (Connection::prepare()) with \a args, one per `?`, in the
+        binary protocol; the cursor then reads its rows as for execute(sql): buffered, Dict and
+        streaming cursors alike (a streaming one keeps its back-pressure), with the same values.
+        Errors as for Connection::execute(). */
+    [[nodiscard]] QFuture<qint64> execute(const PreparedStatement &statement, const QVariantList &args = {});
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<qint64> execute(const PreparedStatement &statement, Args &&...args)
+    {
+        return execute(statement, Arguments::list(std::forward<Args>(args)...));
+    }
+    /*! Runs \a sql (`?` placeholders) as a prepared statement through the connection's
+        statement cache, as Connection::queryPrepared() does (one round trip on MariaDB for a
+        statement not cached yet; never a failure for the server's statement limit). A
+        streaming cursor takes the statement from the cache, or prepares it first and then
+        streams its rows (two round trips on a miss, and no text fallback at the limit). */
+    [[nodiscard]] QFuture<qint64> executePrepared(const QString &sql, const QVariantList &args = {});
+    template<typename... Args, Arguments::EnableIfValues<Args...> = true>
+    [[nodiscard]] QFuture<qint64> executePrepared(const QString &sql, Args &&...args)
+    {
+        return executePrepared(sql, Arguments::list(std::forward<Args>(args)...));
     }
     /*! Runs \a sql once per argument row; finishes with the total rowCount(). An `INSERT` or
         `REPLACE ... VALUES (%s, ...)` (optionally with `ON DUPLICATE KEY UPDATE ...` and a

@@ -639,20 +639,8 @@ void ConnectionPrivate::enqueue(const CommandPtr &cmd)
 {
     if (!admit(cmd))
         return;
-    session.submit(cmd);
-    flushOutput();
-}
-
-void ConnectionPrivate::enqueue(const CommandPtr &cmd, const QList<QByteArray> &ahead)
-{
-    if (ahead.isEmpty()) {
-        enqueue(cmd);
-        return;
-    }
-    if (!admit(cmd))
-        return;
     // Nothing comes between the long data and its execute: they are queued together.
-    for (const QByteArray &packet : ahead) {
+    for (const QByteArray &packet : std::exchange(cmd->ahead, {})) {
         auto part = std::make_shared<PendingCommand>();
         part->makeNoReply(packet);
         session.submit(part);
@@ -715,15 +703,24 @@ CommandPtr ConnectionPrivate::queryCommand(QueryPacket sql, bool dict)
     QueryExchange::Settings settings = querySettings(dict);
     settings.binary = sql.binary;
     cmd->makeQuery(std::move(sql.bytes), sql.replySeq, std::move(settings), &cmd->sink.emplace());
+    cmd->ahead = std::move(sql.ahead);
     return cmd;
 }
 
 CommandPtr ConnectionPrivate::streamingCommand(const QByteArray &sql, bool dict, std::shared_ptr<StreamingSink> sink,
                                                PendingCommand::Done done)
 {
+    return streamingCommand(queryPacket(sql), dict, std::move(sink), std::move(done));
+}
+
+CommandPtr ConnectionPrivate::streamingCommand(QueryPacket packet, bool dict, std::shared_ptr<StreamingSink> sink,
+                                               PendingCommand::Done done)
+{
     auto cmd = std::make_shared<PendingCommand>();
-    QueryPacket packet = queryPacket(sql);
-    cmd->makeQuery(std::move(packet.bytes), packet.replySeq, querySettings(dict), sink.get());
+    QueryExchange::Settings settings = querySettings(dict);
+    settings.binary = packet.binary;
+    cmd->makeQuery(std::move(packet.bytes), packet.replySeq, std::move(settings), sink.get());
+    cmd->ahead = std::move(packet.ahead);
     cmd->stream = sink.get();
     cmd->streamSink = std::move(sink);
     cmd->done = std::move(done);
@@ -779,10 +776,9 @@ void ConnectionPrivate::rememberSession(const SessionChanges &change)
 
 CommandPtr ConnectionPrivate::runQuery(QueryPacket sql, QueryDone done, bool dict)
 {
-    const QList<QByteArray> ahead = std::exchange(sql.ahead, {});
     CommandPtr cmd = queryCommand(std::move(sql), dict);
     cmd->queryDone = std::move(done);
-    enqueue(cmd, ahead);
+    enqueue(cmd);
     return cmd;
 }
 

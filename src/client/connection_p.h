@@ -75,6 +75,8 @@ struct PendingCommand final : Protocol::Session::Command, std::enable_shared_fro
     /*! Its failure is not reported on errorOccurred: it is one step of a call that reports its
         own outcome once (queryPrepared()'s prepare and execute). */
     bool quiet = false;
+    //! Written just before it, unanswered: COM_STMT_SEND_LONG_DATA of its long parameters.
+    QList<QByteArray> ahead;
 
     bool hasWaiter() const { return done || queryDone || callback; }
 };
@@ -133,8 +135,6 @@ public:
 
     //! Queues \a cmd; writes it at once when connected (pipelining).
     void enqueue(const CommandPtr &cmd);
-    //! Queues \a packet's packets to write ahead of it (QueryPacket::ahead), then \a cmd.
-    void enqueue(const CommandPtr &cmd, const QList<QByteArray> &ahead);
     //! A command answered by OK or ERR (COM_PING, COM_INIT_DB, ...), queued at once.
     CommandPtr runCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
     CommandPtr simpleCommand(Protocol::Command command, QByteArrayView argument, PendingCommand::Done done);
@@ -150,6 +150,9 @@ public:
         //! Written just before it, unanswered: COM_STMT_SEND_LONG_DATA of its long parameters.
         QList<QByteArray> ahead;
     };
+    //! streamingCommand() for a framed \a packet (a prepared statement's COM_STMT_EXECUTE).
+    CommandPtr streamingCommand(QueryPacket packet, bool dict, std::shared_ptr<StreamingSink> sink, PendingCommand::Done done);
+
     //! \a sql (interpolated and encoded; may hold binary literals), copied into its packet.
     QueryPacket queryPacket(QByteArrayView sql);
     //! What \a writer wrote since SqlWriter::startCommand(), framed where it is (no copy).
@@ -191,6 +194,11 @@ public:
     bool executePacket(quint32 id, const QString &sql, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
     //! MariaDB 10.2 on: COM_STMT_EXECUTE may name the statement prepared just before it.
     bool executesLastPrepared() const;
+    //! A cancel or timeout (\a why) of a runPrepared() call: its command is abandoned.
+    void stopPrepared(const std::weak_ptr<PreparedRun> &run, const ErrorInfo &why);
+    /*! \a sql's statement from the cache, or prepared (and cached) now: a streaming cursor's
+        executePrepared(). */
+    QFuture<PreparedStatement> cachedStatement(const QString &sql);
     //! runPrepared()'s steps: the cache or a prepare; a failed prepare; the end with \a error
     //! (from a queued call unless \a now: inside one already).
     void startPrepared(const std::shared_ptr<PreparedRun> &run);

@@ -47,10 +47,19 @@ public:
     /*! Runs \a statements one after another, each only once the one before succeeded; the
         cursor then shows the last one's results, with rowCount() the sum over all of them.
         \a done runs even if the cursor is deleted meanwhile. */
-    std::shared_ptr<StatementRun> runStatements(QList<QByteArray> statements, StatementsDone done);
-    //! runStatements() for \a promise, which QFuture::cancel() and the query timeout stop.
+    std::shared_ptr<StatementRun> runStatements(QList<QByteArray> statements, StatementsDone done,
+                                                std::optional<ConnectionPrivate::QueryPacket> packet = std::nullopt);
+    /*! runStatements() for \a promise, which QFuture::cancel() and the query timeout stop. With
+        \a packet, the one statement (its SQL in \a statements, for lastExecuted()) is that packet
+        (a prepared statement's execute). */
     template<typename T>
-    void runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise, StatementsDone done);
+    void runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise, StatementsDone done,
+                       std::optional<ConnectionPrivate::QueryPacket> packet = std::nullopt);
+    //! Cursor::execute(statement, args): \a packet, the execute of the statement of \a sql.
+    QFuture<qint64> executePacket(const QString &sql, ConnectionPrivate::QueryPacket packet);
+    QFuture<qint64> executeStatement(const PreparedStatement &statement, const QVariantList &args);
+    QFuture<qint64> executePrepared(const QString &sql, const QVariantList &args);
+    std::chrono::milliseconds timeout() const { return queryTimeout.value_or(connection->options().queryTimeout); }
     void adoptResults(const QList<ResultSet> &results, const ErrorInfo *laterFailure, qint64 total);
     void adoptFailure(const ErrorInfo &error);
     template<typename Args>
@@ -166,6 +175,7 @@ struct StatementRun
     qsizetype next = 0;
     qint64 total = 0;
     std::weak_ptr<PendingCommand> current; // the statement on its way
+    std::optional<ConnectionPrivate::QueryPacket> packet; // a prepared statement's execute: the one statement
     bool stopped = false;
 
     //! Cancel or timeout: the statement on its way is abandoned, no further one starts.
@@ -181,9 +191,9 @@ struct StatementRun
 
 template<typename T>
 void CursorPrivate::runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise,
-                                  StatementsDone done)
+                                  StatementsDone done, std::optional<ConnectionPrivate::QueryPacket> packet)
 {
-    const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done));
+    const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done), std::move(packet));
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
     cd->watch(promise->future(), queryTimeout.value_or(connection->options().queryTimeout),
               [run](const ErrorInfo &why) {
@@ -192,11 +202,13 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, const std::share
               });
 }
 
-std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done)
+std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done,
+                                                           std::optional<ConnectionPrivate::QueryPacket> packet)
 {
     endStream(); // executeMany() and callProc() buffer their results on every kind of cursor
     auto run = std::make_shared<StatementRun>();
     run->statements = std::move(statements);
+    run->packet = std::move(packet);
     run->done = std::move(done);
     run->cursor = q;
     run->connection = connection;
@@ -216,7 +228,7 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
             CursorPrivate::get(run->cursor)->lastEncoding = cd->textEncoding();
         }
         const bool dict = run->cursor && CursorPrivate::get(run->cursor)->isDict();
-        run->current = cd->runQuery(sql, [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
+        auto finished = [run, self](const ErrorInfo *error, const QList<ResultSet> &results) {
             // The cursor may be gone by now: the future still finishes, with the same value.
             if (error && results.isEmpty()) {
                 if (run->cursor)
@@ -232,10 +244,88 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
             if (run->cursor)
                 CursorPrivate::get(run->cursor)->adoptResults(results, error, run->total);
             run->done(nullptr, run->total, results);
-        }, dict);
+        };
+        if (run->packet)
+            run->current = cd->runQuery(*std::exchange(run->packet, std::nullopt), std::move(finished), dict);
+        else
+            run->current = cd->runQuery(sql, std::move(finished), dict);
     };
     (*step)();
     return run;
+}
+
+QFuture<qint64> CursorPrivate::executePacket(const QString &sql, ConnectionPrivate::QueryPacket packet)
+{
+    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
+    QByteArray bytes = encodeText(sql, cd->textEncoding());
+    if (isStreaming()) {
+        endStream();
+        results.clear();
+        select(-1);
+        resultIndex = 0; // fetching is allowed now
+        lastExecuted = bytes;
+        lastEncoding = cd->textEncoding();
+        stream = std::make_shared<CursorStream>(q, connection);
+        return stream->start(std::move(packet), isDict(), timeout());
+    }
+    auto promise = startedPromise<qint64>();
+    runStatements({bytes}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }),
+                  std::move(packet));
+    return promise->future();
+}
+
+QFuture<qint64> CursorPrivate::executeStatement(const PreparedStatement &statement, const QVariantList &args)
+{
+    if (closed)
+        return failedStatement<qint64>(closedError());
+    if (!connection)
+        return failedStatement<qint64>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+    ConnectionPrivate::QueryPacket packet;
+    ErrorInfo error;
+    if (!ConnectionPrivate::get(connection)->executePacket(statement, args, packet, error))
+        return failedStatement<qint64>(error);
+    return executePacket(statement.sql(), std::move(packet));
+}
+
+QFuture<qint64> CursorPrivate::executePrepared(const QString &sql, const QVariantList &args)
+{
+    if (closed)
+        return failedStatement<qint64>(closedError());
+    if (!connection)
+        return failedStatement<qint64>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
+    if (isStreaming()) {
+        // The statement first (from the cache, or prepared into it), then its rows streamed.
+        QPointer<Cursor> cursor = q;
+        return cd->cachedStatement(sql)
+                .then([cursor, args](const PreparedStatement &statement) -> QFuture<qint64> {
+                    if (!cursor)
+                        return failedFuture<qint64>(ErrorInfo::interface(QStringLiteral("The cursor is gone")));
+                    return CursorPrivate::get(cursor)->executeStatement(statement, args);
+                })
+                .unwrap();
+    }
+    endStream();
+    lastExecuted = encodeText(sql, cd->textEncoding());
+    lastEncoding = cd->textEncoding();
+    auto promise = startedPromise<qint64>();
+    const auto done = completing(promise, [](qint64 total) { return total; });
+    const std::weak_ptr<PreparedRun> run = cd->runPrepared(sql, args, [cursor = QPointer<Cursor>(q), done](
+            const ErrorInfo *error, const QList<ResultSet> &results) {
+        // The cursor may be gone by now: the future still finishes, with the same value.
+        if (error && results.isEmpty()) {
+            if (cursor)
+                CursorPrivate::get(cursor)->adoptFailure(*error);
+            done(error, qint64(0));
+            return;
+        }
+        const qint64 total = rowCountOf(results.first());
+        if (cursor)
+            CursorPrivate::get(cursor)->adoptResults(results, error, total);
+        done(nullptr, total);
+    }, isDict());
+    cd->watch(promise->future(), timeout(), [cd, run](const ErrorInfo &why) { cd->stopPrepared(run, why); });
+    return promise->future();
 }
 
 void CursorPrivate::adoptFailure(const ErrorInfo &error)
@@ -399,6 +489,12 @@ CursorType Cursor::cursorType() const { return d->type; }
 
 QFuture<qint64> Cursor::execute(const QString &sql, const QVariantList &args) { return d->execute(sql, args); }
 QFuture<qint64> Cursor::execute(const QString &sql, const QVariantMap &args) { return d->execute(sql, args); }
+
+QFuture<qint64> Cursor::execute(const PreparedStatement &statement, const QVariantList &args)
+{
+    return d->executeStatement(statement, args);
+}
+QFuture<qint64> Cursor::executePrepared(const QString &sql, const QVariantList &args) { return d->executePrepared(sql, args); }
 
 QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantList> &rows) { return d->executeMany(sql, rows); }
 QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantMap> &rows) { return d->executeMany(sql, rows); }

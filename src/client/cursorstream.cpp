@@ -15,6 +15,11 @@ void CursorStream::later(std::function<void()> f)
 
 QFuture<qint64> CursorStream::start(const QByteArray &sql, bool dict, std::chrono::milliseconds timeout)
 {
+    return start(ConnectionPrivate::get(m_connection)->queryPacket(sql), dict, timeout);
+}
+
+QFuture<qint64> CursorStream::start(ConnectionPrivate::QueryPacket packet, bool dict, std::chrono::milliseconds timeout)
+{
     ConnectionPrivate *cd = ConnectionPrivate::get(m_connection);
     m_started = startedPromise<qint64>();
     m_sink = std::make_shared<StreamingSink>();
@@ -23,7 +28,7 @@ QFuture<qint64> CursorStream::start(const QByteArray &sql, bool dict, std::chron
         if (const auto s = self.lock())
             s->pump();
     };
-    const CommandPtr cmd = cd->streamingCommand(sql, dict, m_sink, [self](const ErrorInfo *error) {
+    const CommandPtr cmd = cd->streamingCommand(std::move(packet), dict, m_sink, [self](const ErrorInfo *error) {
         if (const auto s = self.lock()) {
             s->m_done = true;
             if (error)

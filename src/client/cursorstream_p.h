@@ -26,6 +26,8 @@ public:
     //! Sends \a sql; finishes once the first result's columns are known (-1) or, for a
     //! statement without a result set, with its affected rows.
     QFuture<qint64> start(const QByteArray &sql, bool dict, std::chrono::milliseconds timeout);
+    //! The same for a framed \a packet (a prepared statement's COM_STMT_EXECUTE).
+    QFuture<qint64> start(ConnectionPrivate::QueryPacket packet, bool dict, std::chrono::milliseconds timeout);
     //! The next \a count rows of the current result (fewer at its end); all of them if < 0.
     QFuture<QList<Row>> fetch(qint64 count);
     //! Skips \a count rows (forward scrolling).

@@ -481,7 +481,6 @@ void ConnectionPrivate::startPrepared(const std::shared_ptr<PreparedRun> &run)
         prepared->params = statement.parameterCount();
         keep(statement);
     }, true);
-    const QList<QByteArray> ahead = std::exchange(packet.ahead, {});
     CommandPtr execute = queryCommand(std::move(packet), run->dict);
     execute->quiet = true;
     execute->queryDone = [this, run, prepared](const ErrorInfo *error, const QList<ResultSet> &results) {
@@ -501,7 +500,33 @@ void ConnectionPrivate::startPrepared(const std::shared_ptr<PreparedRun> &run)
         run->done(nullptr, results);
     };
     run->current = execute;
-    enqueue(execute, ahead);
+    enqueue(execute);
+}
+
+void ConnectionPrivate::stopPrepared(const std::weak_ptr<PreparedRun> &run, const ErrorInfo &why)
+{
+    if (const auto r = run.lock()) {
+        r->stopped = true;
+        if (const CommandPtr c = r->current.lock())
+            abandon(c, why);
+    }
+}
+
+QFuture<PreparedStatement> ConnectionPrivate::cachedStatement(const QString &sql)
+{
+    const QByteArray key = encodeText(sql, encoding);
+    auto promise = startedPromise<PreparedStatement>();
+    if (const PreparedStatement cached = statementCache.find(key); cached.isValid()) {
+        promise->addResult(cached);
+        promise->finish();
+        return promise->future();
+    }
+    prepare(sql, completing(promise, [this, key](const PreparedStatement &statement) {
+        if (statementCache.capacity() > 0)
+            statementCache.insert(key, statement);
+        return statement;
+    }));
+    return promise->future();
 }
 
 void ConnectionPrivate::preparedFailed(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error)
@@ -573,13 +598,7 @@ QFuture<ResultSet> Connection::queryPrepared(const QString &sql, const QVariantL
     const std::weak_ptr<PreparedRun> run = d->runPrepared(sql, args, completing(promise, [](const QList<ResultSet> &results) {
         return results.value(0);
     }));
-    d->watch(promise->future(), d->options.queryTimeout, [this, run](const ErrorInfo &why) {
-        if (const auto r = run.lock()) {
-            r->stopped = true;
-            if (const CommandPtr c = r->current.lock())
-                d->abandon(c, why);
-        }
-    });
+    d->watch(promise->future(), d->options.queryTimeout, [this, run](const ErrorInfo &why) { d->stopPrepared(run, why); });
     return promise->future();
 }
 
