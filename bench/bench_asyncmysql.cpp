@@ -9,6 +9,8 @@
 //                    one's future has finished.
 //                    BENCH_POINT_FORM=query|callback runs point_query's or point_callback's
 //                    form under this name (for ../shared/bench-peers/cost.sh).
+//   point_prepared   the same lookups through one server-side prepared statement (prepared
+//                    once, before timing): Connection::execute(statement, {id}) each.
 //   point_query      (not a peer workload) the same lookups through Connection::query(), one
 //                    QFuture<ResultSet> and one continuation each.
 //   point_callback   (not a peer workload) the same through the callback form of
@@ -20,6 +22,8 @@
 //   pool_lookup      (not a peer workload) the same lookups, 4 in flight over a Pool of 4 with
 //                    the library's defaults (reset on release, idle ping): what a pooled lookup
 //                    costs beside `point`.
+//   read_prepared    (not a peer workload) read through a prepared statement: the binary
+//                    protocol, same checksum.
 //   read_stream      (not a peer workload) read through a streaming cursor (SSCursor),
 //                    fetchMany(5000) batches; same checksum as read.
 //   stream_memory,   (not peer workloads) 1,000,000 rows of ~110 bytes from MariaDB's sequence
@@ -67,6 +71,7 @@ constexpr char ClientName[] = "qt6-asyncmysql";
 // The same statements as the peers (aiomysql/PyMySQL spell the parameter %s, as we do).
 const QString ReadSql = QStringLiteral("SELECT * FROM bench.rows");
 const QString PointSql = QStringLiteral("SELECT id, name FROM bench.rows WHERE id = %s");
+const QString PointPreparedSql = QStringLiteral("SELECT id, name FROM bench.rows WHERE id = ?");
 const QString MaxIdSql = QStringLiteral("SELECT MAX(id) FROM bench.rows");
 const QString MillionSql = QStringLiteral("SELECT seq, REPEAT('x', 100) FROM seq_1_to_1000000");
 
@@ -230,6 +235,7 @@ struct Bench
     Pool *pool = nullptr;         //!< concurrent: 8 connections; pool_lookup: 4
     int tasks = 64;               //!< lookups in flight over the pool
     Cursor *cursor = nullptr; //!< one buffered cursor, reused like the Python peers' cursor
+    PreparedStatement statement; //!< point_prepared's and read_prepared's, prepared before timing
     qint64 maxId = 0;
     //! Checksum of each family ("read", "point") seen so far: every workload of a family must
     //! agree (the harness's report.py only checks the peers' workload names).
@@ -271,10 +277,10 @@ void checkReadTypes(const Row &row)
     }
 }
 
-QFuture<RunResult> readOnce(Bench &b)
+QFuture<RunResult> readOnce(Bench &b, bool prepared = false)
 {
     Cursor *cur = b.cursor;
-    return cur->execute(ReadSql)
+    return (prepared ? cur->execute(b.statement) : cur->execute(ReadSql))
             .then(context, [cur](qint64) { return cur->fetchAll(); })
             .unwrap()
             .then(context, [](const QList<Row> &rows) {
@@ -303,6 +309,7 @@ enum class PointForm {
     Cursor,   //!< cursor->execute(sql, {id}), then the buffered rows: the peers' shape
     Query,    //!< connection->query(sql, {id}), a QFuture<ResultSet>
     Callback, //!< connection->query(sql, {id}, context, onDone): no QFuture
+    Prepared, //!< connection->execute(statement, {id}): the binary protocol
 };
 
 /*! Lookups from..to-1, one at a time: the next goes out from the previous one's continuation
@@ -345,6 +352,11 @@ QFuture<RunResult> pointSequential(Bench &b, long from, long to, PointForm form)
                 break;
             case PointForm::Query:
                 (void)b.connection->query(PointSql, args).then(context, [s](const ResultSet &rs) {
+                    done(s, pointChecksum(rs.rows()));
+                });
+                break;
+            case PointForm::Prepared:
+                (void)b.connection->execute(b.statement, args).then(context, [s](const ResultSet &rs) {
                     done(s, pointChecksum(rs.rows()));
                 });
                 break;
@@ -559,14 +571,47 @@ QFuture<void> benchRead(Bench &b)
     return measure(b, "read", "read", b.config.readRuns, [bp] { return readOnce(*bp); });
 }
 
+/*! \a sql prepared into b.statement (untimed: the peers prepare before timing too), then
+    \a then(). */
+QFuture<void> withStatement(Bench &b, const QString &sql, std::function<QFuture<void>()> then)
+{
+    Bench *bp = &b;
+    return orDie(b.connection->prepare(sql), "prepare")
+            .then(context, [bp, then](const PreparedStatement &statement) {
+                bp->statement = statement;
+                return then();
+            })
+            .unwrap();
+}
+
+QFuture<void> benchReadPrepared(Bench &b)
+{
+    Bench *bp = &b;
+    return withStatement(b, ReadSql, [bp] {
+        return measure(*bp, "read_prepared", "read", bp->config.readRuns, [bp] { return readOnce(*bp, true); });
+    });
+}
+
+QFuture<void> benchPointPrepared(Bench &b)
+{
+    Bench *bp = &b;
+    return withStatement(b, PointPreparedSql, [bp] {
+        return measurePoint(*bp, "point_prepared", [](Bench &bench, long from, long to) {
+            return pointSequential(bench, from, to, PointForm::Prepared);
+        });
+    });
+}
+
 PointForm pointFormOf(const QString &name)
 {
     if (name == u"query")
         return PointForm::Query;
     if (name == u"callback")
         return PointForm::Callback;
+    if (name == u"prepared")
+        return PointForm::Prepared;
     if (!name.isEmpty() && name != u"cursor")
-        die("BENCH_POINT_FORM", QStringLiteral("unknown form '%1' (cursor, query, callback)").arg(name));
+        die("BENCH_POINT_FORM", QStringLiteral("unknown form '%1' (cursor, query, callback, prepared)").arg(name));
     return PointForm::Cursor;
 }
 
@@ -575,7 +620,10 @@ PointForm pointFormOf(const QString &name)
 QFuture<void> benchPoint(Bench &b)
 {
     const PointForm form = pointFormOf(qEnvironmentVariable("BENCH_POINT_FORM"));
-    return measurePoint(b, "point", [form](Bench &bench, long from, long to) { return pointSequential(bench, from, to, form); });
+    const auto run = [&b, form] {
+        return measurePoint(b, "point", [form](Bench &bench, long from, long to) { return pointSequential(bench, from, to, form); });
+    };
+    return form == PointForm::Prepared ? withStatement(b, PointPreparedSql, run) : run();
 }
 
 QFuture<void> benchPointQuery(Bench &b)
@@ -701,11 +749,12 @@ struct Workload
 };
 
 // In this order, each one after the previous finished (stream_memory before buffered_memory:
-// the peak RSS only grows). Still missing, because the library has no prepared statements:
-// point_prepared (the same lookups through one server-side prepared statement).
+// the peak RSS only grows).
 const Workload workloads[] = {
     {"read", benchRead},
+    {"read_prepared", benchReadPrepared},
     {"point", benchPoint},
+    {"point_prepared", benchPointPrepared},
     {"point_query", benchPointQuery},
     {"point_callback", benchPointCallback},
     {"point_pipelined", benchPointPipelined},

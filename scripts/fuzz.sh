@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SECONDS_PER_TARGET=${1:-20}
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
-ALL_TARGETS=(framing compression connect query values optionfile url interpolate session)
+ALL_TARGETS=(framing compression connect query values optionfile url interpolate session binary)
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 
 bash scripts/deps.sh --with-fuzz
