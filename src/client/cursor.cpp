@@ -55,8 +55,10 @@ public:
     template<typename T>
     void runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise, StatementsDone done,
                        std::optional<ConnectionPrivate::QueryPacket> packet = std::nullopt);
-    //! Cursor::execute(statement, args): \a packet, the execute of the statement of \a sql.
-    QFuture<qint64> executePacket(const QString &sql, ConnectionPrivate::QueryPacket packet);
+    /*! Runs \a sql (encoded) as execute() does: a streaming cursor sends \a packet, which must
+        be given then; a buffered one sends \a packet if it is a prepared statement's execute,
+        else \a sql (the SQL of \a packet's statement, for lastExecuted(), if given). */
+    QFuture<qint64> executePacket(QByteArray sql, ConnectionPrivate::QueryPacket packet);
     QFuture<qint64> executeStatement(const PreparedStatement &statement, const QVariantList &args);
     QFuture<qint64> executePrepared(const QString &sql, const QVariantList &args);
     std::chrono::milliseconds timeout() const { return queryTimeout.value_or(connection->options().queryTimeout); }
@@ -150,19 +152,11 @@ QFuture<qint64> CursorPrivate::execute(const QString &sql, const Args &args)
     ErrorInfo error;
     if (!mogrify(sql, args, bytes, error))
         return failedStatement<qint64>(error);
-    if (isStreaming()) {
-        endStream();
-        results.clear();
-        select(-1);
-        resultIndex = 0; // fetching is allowed now
-        lastExecuted = bytes;
-        lastEncoding = ConnectionPrivate::get(connection)->textEncoding();
-        stream = std::make_shared<CursorStream>(q, connection);
-        return stream->start(bytes, isDict(), queryTimeout.value_or(connection->options().queryTimeout));
-    }
-    auto promise = startedPromise<qint64>();
-    runStatements({bytes}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }));
-    return promise->future();
+    // A streaming cursor's statement is framed here; a buffered run frames its statements itself.
+    ConnectionPrivate::QueryPacket packet;
+    if (isStreaming())
+        packet = ConnectionPrivate::get(connection)->queryPacket(bytes);
+    return executePacket(std::move(bytes), std::move(packet));
 }
 
 //! One runStatements() call on its way.
@@ -254,23 +248,22 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
     return run;
 }
 
-QFuture<qint64> CursorPrivate::executePacket(const QString &sql, ConnectionPrivate::QueryPacket packet)
+QFuture<qint64> CursorPrivate::executePacket(QByteArray sql, ConnectionPrivate::QueryPacket packet)
 {
-    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
-    QByteArray bytes = encodeText(sql, cd->textEncoding());
+    const bool prepared = !packet.bytes.isEmpty() && packet.binary;
     if (isStreaming()) {
         endStream();
         results.clear();
         select(-1);
         resultIndex = 0; // fetching is allowed now
-        lastExecuted = bytes;
-        lastEncoding = cd->textEncoding();
+        lastExecuted = sql;
+        lastEncoding = ConnectionPrivate::get(connection)->textEncoding();
         stream = std::make_shared<CursorStream>(q, connection);
         return stream->start(std::move(packet), isDict(), timeout());
     }
     auto promise = startedPromise<qint64>();
-    runStatements({bytes}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }),
-                  std::move(packet));
+    runStatements({sql}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }),
+                  prepared ? std::optional(std::move(packet)) : std::nullopt);
     return promise->future();
 }
 
@@ -284,7 +277,7 @@ QFuture<qint64> CursorPrivate::executeStatement(const PreparedStatement &stateme
     ErrorInfo error;
     if (!ConnectionPrivate::get(connection)->executePacket(statement, args, packet, error))
         return failedStatement<qint64>(error);
-    return executePacket(statement.sql(), std::move(packet));
+    return executePacket(encodeText(statement.sql(), ConnectionPrivate::get(connection)->textEncoding()), std::move(packet));
 }
 
 QFuture<qint64> CursorPrivate::executePrepared(const QString &sql, const QVariantList &args)

@@ -2,21 +2,16 @@
 #include "statement_p.h"
 #include "connection_p.h"
 #include "logging_p.h"
+#include "parameters_p.h"
 #include "placeholders_p.h"
 #include "values_p.h"
 
 #include <AsyncMySql/Decimal.h>
 #include <AsyncMySql/Types.h>
 
-#include <QtCore/QDate>
-#include <QtCore/QJsonArray>
-#include <QtCore/QJsonDocument>
-#include <QtCore/QJsonObject>
-#include <QtCore/QJsonValue>
 #include <QtCore/QThread>
 #include <QtCore/QVersionNumber>
 
-#include <cmath>
 
 namespace AsyncMySql {
 
@@ -65,55 +60,63 @@ PreparedStatementPrivate::~PreparedStatementPrivate()
 
 namespace {
 
-//! The type code a string or bytes parameter is sent with.
-quint8 stringType(bool bytes) { return bytes ? quint8(Column::Blob) : quint8(Column::VarString); }
-
-void writeDuration(Protocol::ExecuteWriter &w, const Duration &d)
-{
-    const int hours = d.hours();
-    w.addTime(d.isNegative(), quint32(hours / 24), hours % 24, d.minutes(), d.seconds(), d.microseconds());
-}
-
-void writeDateTime(Protocol::ExecuteWriter &w, const DateTime &dt)
-{
-    w.addDateTime(dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second(), dt.microsecond());
-}
-
-ErrorInfo unsupportedParameter(const QVariant &value)
-{
-    return ErrorInfo::programming(QStringLiteral("A value of type %1 cannot be used as a parameter")
-                                          .arg(QString::fromLatin1(value.typeName())));
-}
-
-class ParameterWriter
+//! writeParameters()' side of visitParameter(): each value in its binary form, typed.
+class ParameterSink
 {
 public:
-    ParameterWriter(Protocol::ExecuteWriter &writer, TextEncoding encoding, const Converters *converters,
-                    std::vector<LongData> *longData, qsizetype threshold)
-        : m_writer(writer), m_encoding(encoding), m_converters(converters), m_longData(longData), m_threshold(threshold)
+    ParameterSink(Protocol::ExecuteWriter &writer, TextEncoding encoding, std::vector<LongData> *longData, qsizetype threshold)
+        : m_writer(writer), m_encoding(encoding), m_longData(longData), m_threshold(threshold)
     {
     }
 
-    bool write(const QVariant &value, ErrorInfo &error)
+    void null() { m_writer.addNull(); }
+    void boolean(bool on) { m_writer.addSigned(on ? 1 : 0); }
+    void integer(qint64 v) { m_writer.addSigned(v); }
+    void unsignedInteger(quint64 v) { m_writer.addUnsigned(v); }
+    void floating(double d) { m_writer.addDouble(d); }
+    void text(const QString &t) { string(Column::VarString, encodeText(t, m_encoding)); }
+    void bytes(const QByteArray &b) { string(Column::Blob, b); }
+    void date(const QDate &d)
     {
-        if (m_converters && !m_converters->isEmpty()) {
-            if (const Converters::Encoder encode = m_converters->encoder(value.metaType())) {
-                const QVariant replaced = encode(value);
-                if (replaced.metaType() == QMetaType::fromType<RawSql>()) {
-                    error = ErrorInfo::programming(QStringLiteral(
-                            "An encoder returned RawSql, which cannot be a prepared statement's parameter "
-                            "(parameters are values, not SQL)"));
-                    return false;
-                }
-                // An encoder that returns its own type would call itself forever.
-                return replaced.metaType() == value.metaType() ? writeBuiltin(replaced, error) : write(replaced, error);
-            }
-        }
-        return writeBuiltin(value, error);
+        if (d.isValid())
+            m_writer.addDate(d.year(), d.month(), d.day());
+        else
+            m_writer.addDate(0, 0, 0);
+    }
+    void time(const Duration &d)
+    {
+        const int hours = d.hours();
+        m_writer.addTime(d.isNegative(), quint32(hours / 24), hours % 24, d.minutes(), d.seconds(), d.microseconds());
+    }
+    void dateTime(const DateTime &dt)
+    {
+        m_writer.addDateTime(dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second(), dt.microsecond());
+    }
+    void json(const QByteArray &utf8)
+    {
+        // JSON is text: sent in the connection's character set like any string.
+        if (m_encoding == TextEncoding::Utf8)
+            string(Column::VarString, utf8);
+        else
+            text(QString::fromUtf8(utf8));
+    }
+    void decimal(const Decimal &d) { m_writer.addString(Column::NewDecimal, d.view()); }
+    bool list(const QVariantList &, ErrorInfo &error)
+    {
+        error = ErrorInfo::programming(QStringLiteral(
+                "A list cannot be a prepared statement's parameter (use one placeholder per value)"));
+        return false;
+    }
+    bool raw(const QByteArray &, ErrorInfo &error)
+    {
+        error = ErrorInfo::programming(QStringLiteral(
+                "An encoder returned RawSql, which cannot be a prepared statement's parameter "
+                "(parameters are values, not SQL)"));
+        return false;
     }
 
 private:
-    void writeBytes(quint8 type, QByteArray bytes)
+    void string(quint8 type, QByteArray bytes)
     {
         if (m_longData && m_threshold > 0 && bytes.size() >= m_threshold) {
             m_longData->push_back(LongData{quint16(m_writer.count()), std::move(bytes)});
@@ -122,111 +125,9 @@ private:
         }
         m_writer.addString(type, bytes);
     }
-    void writeText(const QString &text) { writeBytes(stringType(false), encodeText(text, m_encoding)); }
-    void writeJson(const QByteArray &utf8)
-    {
-        // JSON is text: sent in the connection's character set like any string.
-        if (m_encoding == TextEncoding::Utf8)
-            writeBytes(stringType(false), utf8);
-        else
-            writeText(QString::fromUtf8(utf8));
-    }
-
-    bool writeBuiltin(const QVariant &value, ErrorInfo &error)
-    {
-        Protocol::ExecuteWriter &w = m_writer;
-        if (value.isNull()) {
-            w.addNull();
-            return true;
-        }
-        const int type = value.typeId();
-        switch (type) {
-        case QMetaType::Bool:
-            w.addSigned(value.toBool() ? 1 : 0);
-            return true;
-        case QMetaType::Int: case QMetaType::Short: case QMetaType::SChar: case QMetaType::Long:
-        case QMetaType::LongLong:
-            w.addSigned(value.toLongLong());
-            return true;
-        case QMetaType::UInt: case QMetaType::UShort: case QMetaType::UChar: case QMetaType::ULong:
-        case QMetaType::ULongLong:
-            w.addUnsigned(value.toULongLong());
-            return true;
-        case QMetaType::Double: case QMetaType::Float: {
-            const double d = value.toDouble();
-            if (!std::isfinite(d)) {
-                error = ErrorInfo::data(QStringLiteral("%1 cannot be sent to MySQL").arg(d));
-                return false;
-            }
-            w.addDouble(d);
-            return true;
-        }
-        case QMetaType::QString:
-            writeText(value.toString());
-            return true;
-        case QMetaType::QByteArray:
-            writeBytes(stringType(true), value.toByteArray());
-            return true;
-        case QMetaType::QDate: {
-            // An invalid QDate is what the zero date reads as: sent back as the zero date.
-            const QDate d = value.toDate();
-            if (d.isValid())
-                w.addDate(d.year(), d.month(), d.day());
-            else
-                w.addDate(0, 0, 0);
-            return true;
-        }
-        case QMetaType::QTime:
-            writeDuration(w, Duration::fromQTime(value.toTime()));
-            return true;
-        case QMetaType::QDateTime:
-            writeDateTime(w, DateTime::fromQDateTime(value.toDateTime()));
-            return true;
-        case QMetaType::QJsonDocument:
-            writeJson(value.toJsonDocument().toJson(QJsonDocument::Compact));
-            return true;
-        case QMetaType::QJsonObject:
-            writeJson(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
-            return true;
-        case QMetaType::QJsonArray:
-            writeJson(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
-            return true;
-        case QMetaType::QJsonValue: {
-            // A scalar: serialised inside an array, the brackets stripped.
-            const QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
-            writeJson(text.sliced(1, text.size() - 2));
-            return true;
-        }
-        case QMetaType::QVariantList: case QMetaType::QStringList:
-            error = ErrorInfo::programming(QStringLiteral(
-                    "A list cannot be a prepared statement's parameter (use one placeholder per value)"));
-            return false;
-        default:
-            break;
-        }
-        if (type == qMetaTypeId<Decimal>()) {
-            const Decimal &d = *static_cast<const Decimal *>(value.constData());
-            if (d.isNull())
-                w.addNull();
-            else
-                w.addString(quint8(Column::NewDecimal), d.view());
-            return true;
-        }
-        if (type == qMetaTypeId<DateTime>()) {
-            writeDateTime(w, value.value<DateTime>());
-            return true;
-        }
-        if (type == qMetaTypeId<Duration>()) {
-            writeDuration(w, value.value<Duration>());
-            return true;
-        }
-        error = unsupportedParameter(value);
-        return false;
-    }
 
     Protocol::ExecuteWriter &m_writer;
     TextEncoding m_encoding;
-    const Converters *m_converters;
     std::vector<LongData> *m_longData;
     qsizetype m_threshold;
 };
@@ -237,9 +138,9 @@ bool writeParameters(Protocol::ExecuteWriter &writer, const QVariantList &args, 
                      const Converters *converters, ErrorInfo &error, std::vector<LongData> *longData,
                      qsizetype longDataThreshold)
 {
-    ParameterWriter parameters(writer, encoding, converters, longData, longDataThreshold);
+    ParameterSink sink(writer, encoding, longData, longDataThreshold);
     for (const QVariant &arg : args) {
-        if (!parameters.write(arg, error))
+        if (!visitParameter(arg, converters, sink, error))
             return false;
     }
     return true;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "values_p.h"
 #include "integers_p.h"
+#include "parameters_p.h"
 #include "temporal_p.h"
 
 #include "../protocol/charsets.h"
@@ -465,140 +466,68 @@ void SqlWriter::appendQuotedUtf8(QByteArrayView utf8)
         appendQuotedText(QString::fromUtf8(utf8));
 }
 
-bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
+/*! SqlWriter's side of visitParameter(): each value as the literal that reads back as it. */
+struct SqlWriter::LiteralSink
 {
-    if (m_converters && !m_converters->isEmpty()) {
-        if (const Converters::Encoder encode = m_converters->encoder(value.metaType())) {
-            const QVariant replaced = encode(value);
-            if (replaced.metaType() == QMetaType::fromType<RawSql>()) {
-                m_out.append(replaced.value<RawSql>().sql);
-                return true;
-            }
-            // An encoder that returns its own type would call itself forever.
-            return replaced.metaType() == value.metaType() ? appendBuiltinLiteral(replaced, error)
-                                                           : appendLiteral(replaced, error);
-        }
-    }
-    return appendBuiltinLiteral(value, error);
-}
+    SqlWriter &w;
 
-bool SqlWriter::appendBuiltinLiteral(const QVariant &value, ErrorInfo &error)
-{
-    // Qt 6: only an invalid QVariant or a typed null (QVariant(QMetaType)) is null; a
-    // QVariant holding a null QString is an empty string.
-    if (value.isNull()) {
-        m_out.append("NULL");
-        return true;
-    }
-    const int type = value.typeId();
-    switch (type) {
-    case QMetaType::Bool:
-        m_out.append(value.toBool() ? '1' : '0');
-        return true;
-    case QMetaType::Int: case QMetaType::Short: case QMetaType::SChar: case QMetaType::Long:
-    case QMetaType::LongLong:
-        appendNumber(type == QMetaType::Int ? *static_cast<const int *>(value.constData()) : value.toLongLong());
-        return true;
-    case QMetaType::UInt: case QMetaType::UShort: case QMetaType::UChar: case QMetaType::ULong:
-    case QMetaType::ULongLong:
-        appendNumber(value.toULongLong());
-        return true;
-    case QMetaType::Double: case QMetaType::Float: {
-        const double d = value.toDouble();
-        if (!std::isfinite(d)) {
-            error = ErrorInfo::data(QStringLiteral("%1 cannot be sent to MySQL").arg(d));
-            return false;
-        }
+    void null() { w.m_out.append("NULL"); }
+    void boolean(bool on) { w.m_out.append(on ? '1' : '0'); }
+    void integer(qint64 v) { w.appendNumber(v); }
+    void unsignedInteger(quint64 v) { w.appendNumber(v); }
+    void floating(double d)
+    {
         // Shortest text that reads back as the same double; the exponent makes it a DOUBLE
         // literal rather than an exact DECIMAL one (as PyMySQL does).
         // QByteArray::number() drops the sign of -0.0; strtod and MySQL keep it.
-        QByteArray text = d == 0 && std::signbit(d)
-                ? QByteArray("-0")
-                : QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+        QByteArray text = d == 0 && std::signbit(d) ? QByteArray("-0") : QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
         if (!text.contains('e') && !text.contains("inf") && !text.contains("nan"))
             text.append("e0");
-        m_out.append(text);
-        return true;
+        w.m_out.append(text);
     }
-    case QMetaType::QString:
-        appendQuotedText(value.toString());
-        return true;
-    case QMetaType::QByteArray:
-        if (m_bytesAsHex || m_escapeCharacters) {
+    void text(const QString &t) { w.appendQuotedText(t); }
+    void bytes(const QByteArray &b)
+    {
+        if (w.m_bytesAsHex || w.m_escapeCharacters) {
             // Text handed out as a QString cannot carry raw bytes; and in gbk/big5/sjis/cp932 a
             // byte >= 0x80 followed by an escaping backslash reads as one character.
-            m_out.append("_binary X'").append(value.toByteArray().toHex()).append('\'');
-            return true;
+            w.m_out.append("_binary X'").append(b.toHex()).append('\'');
+            return;
         }
-        m_out.append("_binary");
-        appendQuoted(value.toByteArray());
-        return true;
-    case QMetaType::QDate: {
-        // An invalid QDate is what the zero date '0000-00-00' reads as: write it back so.
-        const QDate d = value.toDate();
-        appendQuoted(d.isValid() ? d.toString(Qt::ISODate).toLatin1() : QByteArray("0000-00-00"));
-        return true;
+        w.m_out.append("_binary");
+        w.appendQuoted(b);
     }
-    case QMetaType::QTime: {
-        const QTime t = value.toTime();
-        appendQuoted(Duration::fromQTime(t).toString().toLatin1());
-        return true;
-    }
-    case QMetaType::QDateTime:
-        appendQuoted(DateTime::fromQDateTime(value.toDateTime()).toString().toLatin1());
-        return true;
-    case QMetaType::QJsonDocument:
-        appendQuotedUtf8(value.toJsonDocument().toJson(QJsonDocument::Compact));
-        return true;
-    case QMetaType::QJsonObject:
-        appendQuotedUtf8(QJsonDocument(value.toJsonObject()).toJson(QJsonDocument::Compact));
-        return true;
-    case QMetaType::QJsonArray:
-        appendQuotedUtf8(QJsonDocument(value.toJsonArray()).toJson(QJsonDocument::Compact));
-        return true;
-    case QMetaType::QJsonValue: {
-        // A scalar: serialise it inside an array and strip the brackets.
-        QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
-        appendQuotedUtf8(QByteArrayView(text).sliced(1, text.size() - 2));
-        return true;
-    }
-    case QMetaType::QVariantList: case QMetaType::QStringList: {
+    void date(const QDate &d) { w.appendQuoted(d.isValid() ? d.toString(Qt::ISODate).toLatin1() : QByteArray("0000-00-00")); }
+    void time(const Duration &d) { w.appendQuoted(d.toString().toLatin1()); }
+    void dateTime(const DateTime &dt) { w.appendQuoted(dt.toString().toLatin1()); }
+    void json(const QByteArray &utf8) { w.appendQuotedUtf8(utf8); }
+    // Unquoted, so the server reads the exact DECIMAL literal it is (not a string or a double).
+    // Safe: a Decimal holds nothing but '-', digits and '.'.
+    void decimal(const Decimal &d) { w.m_out.append(d.view()); }
+    bool list(const QVariantList &values, ErrorInfo &error)
+    {
         // For IN %s: (a, b, c)
-        const QVariantList list = value.toList();
-        m_out.append('(');
-        for (qsizetype i = 0; i < list.size(); ++i) {
+        w.m_out.append('(');
+        for (qsizetype i = 0; i < values.size(); ++i) {
             if (i)
-                m_out.append(", ", 2);
-            if (!appendLiteral(list.at(i), error))
+                w.m_out.append(", ", 2);
+            if (!w.appendLiteral(values.at(i), error))
                 return false;
         }
-        m_out.append(')');
+        w.m_out.append(')');
         return true;
     }
-    default:
-        break;
-    }
-    if (type == qMetaTypeId<Decimal>()) {
-        // Unquoted, so the server reads the exact DECIMAL literal it is (not a string or a
-        // double). Safe: a Decimal holds nothing but '-', digits and '.'.
-        const Decimal &d = *static_cast<const Decimal *>(value.constData());
-        if (d.isNull())
-            m_out.append("NULL");
-        else
-            m_out.append(d.view());
+    bool raw(const QByteArray &sql, ErrorInfo &)
+    {
+        w.m_out.append(sql);
         return true;
     }
-    if (type == qMetaTypeId<DateTime>()) {
-        appendQuoted(value.value<DateTime>().toString().toLatin1());
-        return true;
-    }
-    if (type == qMetaTypeId<Duration>()) {
-        appendQuoted(value.value<Duration>().toString().toLatin1());
-        return true;
-    }
-    error = ErrorInfo::programming(QStringLiteral("A value of type %1 cannot be used as a parameter")
-                                           .arg(QString::fromLatin1(value.typeName())));
-    return false;
+};
+
+bool SqlWriter::appendLiteral(const QVariant &value, ErrorInfo &error)
+{
+    LiteralSink sink{*this};
+    return visitParameter(value, m_converters, sink, error);
 }
 
 } // namespace AsyncMySql

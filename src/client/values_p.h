@@ -82,7 +82,7 @@ private:
     void appendQuoted(QByteArrayView bytes);
     void appendQuotedText(QStringView text);
     void appendQuotedUtf8(QByteArrayView utf8);
-    bool appendBuiltinLiteral(const QVariant &value, ErrorInfo &error);
+    struct LiteralSink;
 
     QByteArray m_out;
     qsizetype m_sqlStart = 0; //!< where the SQL starts in m_out (after startCommand()'s room)
