@@ -26,6 +26,11 @@
 //                    protocol, same checksum.
 //   read_stream      (not a peer workload) read through a streaming cursor (SSCursor),
 //                    fetchMany(5000) batches; same checksum as read.
+//   bulk_insert,     (not peer workloads) BENCH_INSERT_N rows (100,000) of 4 columns (INT,
+//   insert_many      VARCHAR, DECIMAL, DATETIME) into bench_insert through Cursor::executeMany():
+//                    a prepared INSERT (COM_STMT_BULK_EXECUTE on MariaDB), and the text
+//                    protocol's multi-row INSERT rewrite. The table is emptied before each run
+//                    (TRUNCATE, timed with it: a few ms).
 //   stream_memory,   (not peer workloads) 1,000,000 rows of ~110 bytes from MariaDB's sequence
 //   buffered_memory  engine, streamed / buffered; the JSON line adds the process's peak RSS and
 //                    the bytes the server sent.
@@ -99,6 +104,7 @@ struct Config
     long pointN = 20000;
     int streamBatch = 5000;
     int streamPauseMs = 0;
+    long insertN = 100000;
     QStringList workloads; // empty: all
 
     bool wanted(const QString &workload) const { return workloads.isEmpty() || workloads.contains(workload); }
@@ -127,6 +133,7 @@ Config configFromEnvironment()
     c.readRuns = env("BENCH_READ_RUNS", "5").toInt();
     c.pointRuns = env("BENCH_POINT_RUNS", "3").toInt();
     c.pointN = env("BENCH_POINT_N", "20000").toLong();
+    c.insertN = env("BENCH_INSERT_N", "100000").toLong();
     c.streamBatch = env("BENCH_STREAM_BATCH", "5000").toInt();
     c.streamPauseMs = env("BENCH_STREAM_PAUSE_MS", "0").toInt();
     const QString list = env("BENCH_WORKLOADS", "");
@@ -738,6 +745,41 @@ QFuture<void> benchMemory(Bench &b, const char *workload, bool streamed)
             .unwrap();
 }
 
+/*! bulk_insert and insert_many: the rows built once, untimed; each run empties the table and
+    inserts them all through \a sql (prepared with ? placeholders, or text with %s). */
+QFuture<void> benchInsert(Bench &b, const char *workload, bool prepared)
+{
+    auto rows = std::make_shared<QList<QVariantList>>();
+    rows->reserve(b.config.insertN);
+    for (long i = 0; i < b.config.insertN; ++i) {
+        rows->append({qint64(i), QStringLiteral("name-%1").arg(i), QVariant::fromValue(Decimal::fromString(QStringLiteral("%1.25").arg(i % 100000))),
+                      QDateTime(QDate(2024, 1, 1 + i % 28), QTime(i % 24, i % 60, i % 60), Qt::UTC)});
+    }
+    Bench *bp = &b;
+    const QString placeholder = prepared ? QStringLiteral("?") : QStringLiteral("%s");
+    const QString sql = QStringLiteral("INSERT INTO bench_insert VALUES (%1, %1, %1, %1)").arg(placeholder);
+    return orDie(b.connection->query(QStringLiteral(
+                         "CREATE OR REPLACE TABLE bench_insert (id INT PRIMARY KEY, name VARCHAR(32), "
+                         "amount DECIMAL(12,2), created DATETIME)")), "create")
+            .then(context, [bp, workload, rows, sql, prepared](const ResultSet &) {
+                return measure(*bp, workload, "insert", bp->config.readRuns, [bp, rows, sql, prepared] {
+                    return bp->connection->query(QStringLiteral("TRUNCATE TABLE bench_insert"))
+                            .then(context, [bp, rows, sql, prepared](const ResultSet &) {
+                                return prepared ? bp->cursor->executeManyPrepared(sql, *rows) : bp->cursor->executeMany(sql, *rows);
+                            })
+                            .unwrap()
+                            .then(context, [rows](qint64 inserted) { return RunResult{long(rows->size()), inserted}; });
+                });
+            })
+            .unwrap()
+            .then(context, [bp] { return orDie(bp->connection->query(QStringLiteral("DROP TABLE bench_insert")), "drop"); })
+            .unwrap()
+            .then(context, [](const ResultSet &) {});
+}
+
+QFuture<void> benchBulkInsert(Bench &b) { return benchInsert(b, "bulk_insert", true); }
+QFuture<void> benchInsertMany(Bench &b) { return benchInsert(b, "insert_many", false); }
+
 QFuture<void> benchStreamMemory(Bench &b) { return benchMemory(b, "stream_memory", true); }
 QFuture<void> benchBufferedMemory(Bench &b) { return benchMemory(b, "buffered_memory", false); }
 
@@ -761,6 +803,8 @@ const Workload workloads[] = {
     {"concurrent", benchConcurrent},
     {"pool_lookup", benchPoolLookup},
     {"read_stream", benchReadStream},
+    {"bulk_insert", benchBulkInsert, false},
+    {"insert_many", benchInsertMany, false},
     {"stream_memory", benchStreamMemory, false},
     {"buffered_memory", benchBufferedMemory, false},
 };

@@ -380,6 +380,94 @@ private Q_SLOTS:
             QCOMPARE(r.value(1).toString(), QStringLiteral("row %1").arg(i));
         }
     }
+
+    void executeManyBulk_data()
+    {
+        QTest::addColumn<qsizetype>("maxPacket");
+        QTest::newRow("one-command") << qsizetype(1024000);
+        QTest::newRow("cut-every-few-rows") << qsizetype(200);
+    }
+
+    void executeManyBulk()
+    {
+        // Every kind of value, NULLs between values, and a column whose type changes (int, then
+        // text): the rows read back as the text protocol's executeMany() writes them.
+        QFETCH(qsizetype, maxPacket);
+        AWAIT(conn->query(QStringLiteral("DROP TABLE IF EXISTS t_bulk, t_bulk_text")));
+        const QString columns = QStringLiteral("(id INT PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DOUBLE, s VARCHAR(40), "
+                                               "b VARBINARY(40), dt DATETIME(6), day DATE, tm TIME(6), n DECIMAL(20,6), m VARCHAR(20))");
+        AWAIT(conn->query(QStringLiteral("CREATE TABLE t_bulk ") + columns));
+        AWAIT(conn->query(QStringLiteral("CREATE TABLE t_bulk_text ") + columns));
+        QList<QVariantList> rows;
+        for (int id = 1; id <= 300; ++id) {
+            const bool nulls = id % 7 == 0;
+            const QVariant mixed = id < 150 ? QVariant(id * 3) : QVariant(QStringLiteral("t%1").arg(id));
+            rows.append(QVariantList{id, nulls ? QVariant() : QVariant(qint64(id) * -1000003), nulls ? QVariant() : QVariant(quint64(18446744073709551615ull) - quint64(id)),
+                         nulls ? QVariant() : QVariant(id / 3.0), nulls ? QVariant() : QVariant(QStringLiteral("é%1ü").arg(id)),
+                         nulls ? QVariant() : QVariant(QByteArray("\0\xff'\\", 4) + QByteArray::number(id)),
+                         nulls ? QVariant() : QVariant(QDateTime(QDate(2020, 1, 1 + id % 28), QTime(id % 24, 5, 6, 789), Qt::UTC)),
+                         nulls ? QVariant() : QVariant(QDate(1999, 12, 1 + id % 30)),
+                         nulls ? QVariant() : QVariant::fromValue(Duration(-qint64(id) * 3600000123)),
+                         nulls ? QVariant() : QVariant::fromValue(Decimal::fromString(QStringLiteral("%1.000001").arg(id))), mixed});
+        }
+        Cursor *cur = conn->cursor();
+        cur->setMaxStatementLength(maxPacket);
+        const PreparedStatement insert = AWAIT(conn->prepare(QStringLiteral("INSERT INTO t_bulk VALUES (?,?,?,?,?,?,?,?,?,?,?)")));
+        const qint64 before = sessionStatus(*conn, QStringLiteral("Com_stmt_execute"));
+        QCOMPARE(AWAIT(cur->executeMany(insert, rows)), qint64(300));
+        QCOMPARE(cur->rowCount(), qint64(300));
+        const qint64 commands = sessionStatus(*conn, QStringLiteral("Com_stmt_execute")) - before;
+        // Bulk: one command per packet, far fewer than the rows (one per row without it).
+        if (maxPacket > 100000)
+            QCOMPARE(commands, qint64(2)); // the int rows, then the text rows of column m
+        else
+            QVERIFY2(commands > 2 && commands < 300, qPrintable(QString::number(commands)));
+        QCOMPARE(AWAIT(cur->executeMany(QStringLiteral("INSERT INTO t_bulk_text VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"), rows)), qint64(300));
+        const QString order = QStringLiteral(" ORDER BY id");
+        const QList<Row> bulk = AWAIT(conn->query(QStringLiteral("SELECT * FROM t_bulk") + order)).rows();
+        const QList<Row> text = AWAIT(conn->query(QStringLiteral("SELECT * FROM t_bulk_text") + order)).rows();
+        QCOMPARE(bulk.size(), 300);
+        for (int r = 0; r < 300; ++r) {
+            for (int c = 0; c < 11; ++c)
+                QVERIFY2(bulk.at(r).value(c) == text.at(r).value(c) && bulk.at(r).value(c).isNull() == text.at(r).value(c).isNull(),
+                         qPrintable(QStringLiteral("row %1 column %2: %3 / %4").arg(r).arg(c)
+                                            .arg(bulk.at(r).value(c).toString(), text.at(r).value(c).toString())));
+        }
+        QCOMPARE(bulk.at(6).value(1), QVariant()); // id 7: NULLs
+        QCOMPARE(bulk.at(199).value(10).toString(), QStringLiteral("t200"));
+        QCOMPARE(bulk.at(9).value(10).toString(), QStringLiteral("30"));
+        AWAIT(conn->query(QStringLiteral("DROP TABLE t_bulk, t_bulk_text")));
+    }
+
+    void executeManyBulkUpdateAndErrors()
+    {
+        AWAIT(conn->query(QStringLiteral("CREATE OR REPLACE TABLE t_bulk (id INT PRIMARY KEY, v INT)")));
+        Cursor *cur = conn->cursor();
+        QList<QVariantList> rows;
+        for (int id = 1; id <= 50; ++id)
+            rows.append({id, id});
+        QCOMPARE(AWAIT(cur->executeManyPrepared(QStringLiteral("INSERT INTO t_bulk VALUES (?, ?)"), rows)), qint64(50));
+        // UPDATE goes in bulk too; rowCount() is the total over the rows.
+        QList<QVariantList> updates;
+        for (int id = 1; id <= 50; id += 2)
+            updates.append({id * 10, id});
+        QCOMPARE(AWAIT(cur->executeManyPrepared(QStringLiteral("UPDATE t_bulk SET v = ? WHERE id = ?"), updates)), qint64(25));
+        QCOMPARE(AWAIT(conn->query(QStringLiteral("SELECT SUM(v) FROM t_bulk"))).rows().first().value(0).toLongLong(),
+                 qint64(650 + 6250)); // even ids keep v = id (650), odd ids have 10 * id (10 * 625)
+        // A duplicate key: an IntegrityError, the connection in step, nothing half-read.
+        EXPECT_ERROR(cur->executeManyPrepared(QStringLiteral("INSERT INTO t_bulk VALUES (?, ?)"), {{100, 1}, {1, 1}}),
+                     IntegrityError, 1062);
+        // A row of the wrong width, an empty list.
+        EXPECT_ERROR(cur->executeManyPrepared(QStringLiteral("INSERT INTO t_bulk VALUES (?, ?)"), {{200, 1}, {201}}),
+                     ProgrammingError, 0);
+        QCOMPARE(AWAIT(cur->executeManyPrepared(QStringLiteral("INSERT INTO t_bulk VALUES (?, ?)"), {})), qint64(0));
+        // A statement with a result set cannot be a bulk command: one execute per row.
+        QCOMPARE(AWAIT(cur->executeManyPrepared(QStringLiteral("SELECT v FROM t_bulk WHERE id = ?"), {{1}, {2}, {3}})), qint64(3));
+        QCOMPARE(AWAIT(cur->fetchAll()).size(), 1); // the last statement's rows, as executeMany(sql)
+        // The failed bulk command was one statement: none of its rows stayed (row 100 neither).
+        QCOMPARE(AWAIT(conn->query(QStringLiteral("SELECT COUNT(*) FROM t_bulk"))).rows().first().value(0).toLongLong(), qint64(50));
+        AWAIT(conn->query(QStringLiteral("DROP TABLE t_bulk")));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_Prepared)

@@ -135,6 +135,8 @@ private Q_SLOTS:
     void parameterErrors();
     void longData();
     void closePacket();
+    void bulkWriter();
+    void bulkWriterRefusesAnotherType();
 };
 
 void tst_Binary::prepareOk()
@@ -461,6 +463,64 @@ void tst_Binary::longData()
     QCOMPARE(payloadOf(w.take(nullptr)).toHex(' '),
              executePayload(3, {false, false, false}, Bytes("\xfc") + s + '\xfd' + s + '\xfd' + s, lenencStr("abc")).toHex(' '));
     QCOMPARE(longDataPacket(3, 2, "chunk"), le(12, 3) + '\0' + '\x18' + le(3, 4) + le(2, 2) + "chunk");
+}
+
+void tst_Binary::bulkWriter()
+{
+    // Header: statement, SEND_TYPES_TO_SERVER, the types once; then per row an indicator per
+    // value (0: a value follows, 1: NULL). Column 1 is NULL in row 1: row 2 gives its type.
+    BulkWriter w(7, 3);
+    ErrorInfo error;
+    for (const QVariantList &row : {QVariantList{1, QVariant(), QStringLiteral("a")},
+                                    QVariantList{quint64(2), 2.5, QVariant()}}) {
+        w.beginRow();
+        QVERIFY2(writeParameters(w, row, TextEncoding::Utf8, nullptr, error), qPrintable(error.message));
+        if (row.at(0).typeId() == QMetaType::ULongLong) {
+            QVERIFY(!w.endRow()); // unsigned after signed: another type for column 0
+            continue;
+        }
+        QVERIFY(w.endRow());
+    }
+    QCOMPARE(w.rowCount(), 1);
+    w.beginRow();
+    QVERIFY(writeParameters(w, {-3, 2.5, QVariant()}, TextEncoding::Utf8, nullptr, error));
+    QVERIFY(w.endRow());
+    QCOMPARE(w.rowCount(), 2);
+    quint8 replySeq = 0;
+    const QByteArray framed = w.take(&replySeq);
+    QCOMPARE(replySeq, 1);
+    const Bytes expected = Bytes("\xfa") + le(7, 4) + le(128, 2)
+            + hex("0800" "0500" "fd00") // BIGINT, DOUBLE (from row 2), VAR_STRING
+            + '\0' + le(1, 8) + '\x01' + '\0' + lenencStr("a")              // row 1
+            + '\0' + le(quint64(-3), 8) + '\0' + le(0x4004000000000000ull, 8) + '\x01'; // row 2
+    QCOMPARE(payloadOf(framed).toHex(' '), expected.toHex(' '));
+}
+
+void tst_Binary::bulkWriterRefusesAnotherType()
+{
+    // A refused row leaves the packet as it was, including the types it set before the
+    // conflict (column 1 would have become DOUBLE).
+    BulkWriter w(1, 2);
+    ErrorInfo error;
+    w.beginRow();
+    QVERIFY(writeParameters(w, {QStringLiteral("x"), QVariant()}, TextEncoding::Utf8, nullptr, error));
+    QVERIFY(w.endRow());
+    const qsizetype size = w.size();
+    w.beginRow();
+    QVERIFY(writeParameters(w, {QByteArray("y"), 1.0}, TextEncoding::Utf8, nullptr, error)); // BLOB after VAR_STRING
+    QVERIFY(!w.endRow());
+    QCOMPARE(w.size(), size);
+    w.beginRow();
+    QVERIFY(writeParameters(w, {QVariant(), 7}, TextEncoding::Utf8, nullptr, error));
+    QVERIFY(w.endRow());
+    const Bytes expected = Bytes("\xfa") + le(1, 4) + le(128, 2) + hex("fd00" "0800")
+            + '\0' + lenencStr("x") + '\x01' + '\x01' + '\0' + le(7, 8);
+    QCOMPARE(payloadOf(w.take(nullptr)).toHex(' '), expected.toHex(' '));
+    // Values that cannot be parameters are errors here as in an execute.
+    BulkWriter bad(1, 1);
+    bad.beginRow();
+    QVERIFY(!writeParameters(bad, QVariantList{QVariant(QVariantList{1})}, TextEncoding::Utf8, nullptr, error));
+    QCOMPARE(error.type, Error::Type::Programming);
 }
 
 void tst_Binary::closePacket()

@@ -95,6 +95,18 @@ public:
         No rows: nothing is sent, 0. */
     [[nodiscard]] QFuture<qint64> executeMany(const QString &sql, const QList<QVariantList> &rows);
     [[nodiscard]] QFuture<qint64> executeMany(const QString &sql, const QList<QVariantMap> &rows);
+    /*! Runs the prepared \a statement once per row of \a rows (one value per `?` each);
+        finishes with the total rowCount(). On MariaDB a statement that returns no rows (INSERT,
+        REPLACE, UPDATE, DELETE) goes as COM_STMT_BULK_EXECUTE: all rows in one command per
+        maxStatementLength() bytes, values in their binary form, NULLs marked per value; a
+        column takes the type of its first value that is not NULL, and a row whose values have
+        other types starts the next command. Elsewhere, and for statements that return rows,
+        one COM_STMT_EXECUTE per row. Commands run one after another, the next only after the
+        previous succeeded. No rows: nothing is sent, 0. */
+    [[nodiscard]] QFuture<qint64> executeMany(const PreparedStatement &statement, const QList<QVariantList> &rows);
+    /*! executeMany() of \a sql's statement (`?` placeholders) from the connection's statement
+        cache, or prepared into it first. */
+    [[nodiscard]] QFuture<qint64> executeManyPrepared(const QString &sql, const QList<QVariantList> &rows);
     /*! Calls the stored procedure \a name (aiomysql semantics): argument i is stored in the
         session variable `@_<name>_<i>`, then `CALL name(@_name_0, ...)` runs. The cursor shows
         the procedure's result sets (nextSet() moves through them; the status OK that ends
@@ -141,7 +153,8 @@ public:
         by default. QFuture::cancel() on a running statement's future does the same. */
     std::chrono::milliseconds queryTimeout() const;
     void setQueryTimeout(std::chrono::milliseconds timeout);
-    //! executeMany() cuts multi-row INSERTs below this size (1,024,000 bytes by default).
+    /*! executeMany() cuts multi-row INSERTs below this size (1,024,000 bytes by default), and
+        starts another bulk command once one reaches it. */
     qsizetype maxStatementLength() const;
     void setMaxStatementLength(qsizetype bytes);
     //! The last statement sent, after interpolation.

@@ -192,13 +192,26 @@ public:
     bool executePacket(const PreparedStatement &statement, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
     //! The same for statement \a id (LastPreparedStatement: the one prepared just before) of \a sql.
     bool executePacket(quint32 id, const QString &sql, const QVariantList &args, QueryPacket &packet, ErrorInfo &error);
+    /*! executeMany() of \a statement: one COM_STMT_BULK_EXECUTE per \a maxPacket bytes of
+        rows (a packet is cut once it reaches that size; rows whose value types differ from the
+        rows before them start a packet too) where bulkExecutes(), else one COM_STMT_EXECUTE per
+        row. False, with \a error set, as executePacket(). */
+    bool executeManyPackets(const PreparedStatement &statement, const QList<QVariantList> &rows, qsizetype maxPacket,
+                            QList<QueryPacket> &packets, ErrorInfo &error);
+    /*! MariaDB's COM_STMT_BULK_EXECUTE runs \a statement for many rows in one command: the
+        server has it (MariaDbStmtBulk), the statement takes parameters and returns no rows. */
+    bool bulkExecutes(const PreparedStatementPrivate *statement) const;
     //! MariaDB 10.2 on: COM_STMT_EXECUTE may name the statement prepared just before it.
     bool executesLastPrepared() const;
     //! A cancel or timeout (\a why) of a runPrepared() call: its command is abandoned.
     void stopPrepared(const std::weak_ptr<PreparedRun> &run, const ErrorInfo &why);
     /*! \a sql's statement from the cache, or prepared (and cached) now: a streaming cursor's
-        executePrepared(). */
+        executePrepared(), executeManyPrepared(). */
     QFuture<PreparedStatement> cachedStatement(const QString &sql);
+    /*! cachedStatement()'s prepare of \a sql (cache key \a key) for \a promise; at the server's
+        statement limit (1461) the cache is closed and, if \a mayRetry, the prepare runs again. */
+    void prepareCached(const QString &sql, const QByteArray &key, const std::shared_ptr<QPromise<PreparedStatement>> &promise,
+                       bool mayRetry);
     //! runPrepared()'s steps: the cache or a prepare; a failed prepare; the end with \a error
     //! (from a queued call unless \a now: inside one already).
     void startPrepared(const std::shared_ptr<PreparedRun> &run);

@@ -48,19 +48,23 @@ public:
         cursor then shows the last one's results, with rowCount() the sum over all of them.
         \a done runs even if the cursor is deleted meanwhile. */
     std::shared_ptr<StatementRun> runStatements(QList<QByteArray> statements, StatementsDone done,
-                                                std::optional<ConnectionPrivate::QueryPacket> packet = std::nullopt);
+                                                QList<ConnectionPrivate::QueryPacket> packets = {});
     /*! runStatements() for \a promise, which QFuture::cancel() and the query timeout stop. With
-        \a packet, the one statement (its SQL in \a statements, for lastExecuted()) is that packet
-        (a prepared statement's execute). */
+        \a packets (one per statement, its SQL in \a statements for lastExecuted()), those are
+        sent instead: a prepared statement's executes. */
     template<typename T>
     void runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise, StatementsDone done,
-                       std::optional<ConnectionPrivate::QueryPacket> packet = std::nullopt);
+                       QList<ConnectionPrivate::QueryPacket> packets = {});
     /*! Runs \a sql (encoded) as execute() does: a streaming cursor sends \a packet, which must
         be given then; a buffered one sends \a packet if it is a prepared statement's execute,
         else \a sql (the SQL of \a packet's statement, for lastExecuted(), if given). */
     QFuture<qint64> executePacket(QByteArray sql, ConnectionPrivate::QueryPacket packet);
     QFuture<qint64> executeStatement(const PreparedStatement &statement, const QVariantList &args);
     QFuture<qint64> executePrepared(const QString &sql, const QVariantList &args);
+    QFuture<qint64> executeMany(const PreparedStatement &statement, const QList<QVariantList> &rows);
+    //! \a sql's statement from the connection's cache (or prepared now), then \a then with it.
+    QFuture<qint64> withCachedStatement(const QString &sql,
+                                        std::function<QFuture<qint64>(CursorPrivate *, const PreparedStatement &)> then);
     std::chrono::milliseconds timeout() const { return queryTimeout.value_or(connection->options().queryTimeout); }
     void adoptResults(const QList<ResultSet> &results, const ErrorInfo *laterFailure, qint64 total);
     void adoptFailure(const ErrorInfo &error);
@@ -169,7 +173,7 @@ struct StatementRun
     qsizetype next = 0;
     qint64 total = 0;
     std::weak_ptr<PendingCommand> current; // the statement on its way
-    std::optional<ConnectionPrivate::QueryPacket> packet; // a prepared statement's execute: the one statement
+    QList<ConnectionPrivate::QueryPacket> packets; // a prepared statement's executes: one per statement
     bool stopped = false;
 
     //! Cancel or timeout: the statement on its way is abandoned, no further one starts.
@@ -185,9 +189,9 @@ struct StatementRun
 
 template<typename T>
 void CursorPrivate::runStatements(QList<QByteArray> statements, const std::shared_ptr<QPromise<T>> &promise,
-                                  StatementsDone done, std::optional<ConnectionPrivate::QueryPacket> packet)
+                                  StatementsDone done, QList<ConnectionPrivate::QueryPacket> packets)
 {
-    const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done), std::move(packet));
+    const std::weak_ptr<StatementRun> run = runStatements(std::move(statements), std::move(done), std::move(packets));
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
     cd->watch(promise->future(), queryTimeout.value_or(connection->options().queryTimeout),
               [run](const ErrorInfo &why) {
@@ -197,12 +201,13 @@ void CursorPrivate::runStatements(QList<QByteArray> statements, const std::share
 }
 
 std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> statements, StatementsDone done,
-                                                           std::optional<ConnectionPrivate::QueryPacket> packet)
+                                                           QList<ConnectionPrivate::QueryPacket> packets)
 {
     endStream(); // executeMany() and callProc() buffer their results on every kind of cursor
     auto run = std::make_shared<StatementRun>();
     run->statements = std::move(statements);
-    run->packet = std::move(packet);
+    Q_ASSERT(packets.isEmpty() || packets.size() == run->statements.size());
+    run->packets = std::move(packets);
     run->done = std::move(done);
     run->cursor = q;
     run->connection = connection;
@@ -216,7 +221,8 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
             return;
         }
         ConnectionPrivate *cd = ConnectionPrivate::get(run->connection);
-        const QByteArray &sql = run->statements.at(run->next++);
+        const qsizetype index = run->next++;
+        const QByteArray &sql = run->statements.at(index);
         if (run->cursor) {
             CursorPrivate::get(run->cursor)->lastExecuted = sql;
             CursorPrivate::get(run->cursor)->lastEncoding = cd->textEncoding();
@@ -239,8 +245,8 @@ std::shared_ptr<StatementRun> CursorPrivate::runStatements(QList<QByteArray> sta
                 CursorPrivate::get(run->cursor)->adoptResults(results, error, run->total);
             run->done(nullptr, run->total, results);
         };
-        if (run->packet)
-            run->current = cd->runQuery(*std::exchange(run->packet, std::nullopt), std::move(finished), dict);
+        if (!run->packets.isEmpty())
+            run->current = cd->runQuery(std::exchange(run->packets[index], {}), std::move(finished), dict);
         else
             run->current = cd->runQuery(sql, std::move(finished), dict);
     };
@@ -263,7 +269,7 @@ QFuture<qint64> CursorPrivate::executePacket(QByteArray sql, ConnectionPrivate::
     }
     auto promise = startedPromise<qint64>();
     runStatements({sql}, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }),
-                  prepared ? std::optional(std::move(packet)) : std::nullopt);
+                  prepared ? QList{std::move(packet)} : QList<ConnectionPrivate::QueryPacket>());
     return promise->future();
 }
 
@@ -289,14 +295,9 @@ QFuture<qint64> CursorPrivate::executePrepared(const QString &sql, const QVarian
     ConnectionPrivate *cd = ConnectionPrivate::get(connection);
     if (isStreaming()) {
         // The statement first (from the cache, or prepared into it), then its rows streamed.
-        QPointer<Cursor> cursor = q;
-        return cd->cachedStatement(sql)
-                .then([cursor, args](const PreparedStatement &statement) -> QFuture<qint64> {
-                    if (!cursor)
-                        return failedFuture<qint64>(ErrorInfo::interface(QStringLiteral("The cursor is gone")));
-                    return CursorPrivate::get(cursor)->executeStatement(statement, args);
-                })
-                .unwrap();
+        return withCachedStatement(sql, [args](CursorPrivate *d, const PreparedStatement &statement) {
+            return d->executeStatement(statement, args);
+        });
     }
     endStream();
     lastExecuted = encodeText(sql, cd->textEncoding());
@@ -318,6 +319,43 @@ QFuture<qint64> CursorPrivate::executePrepared(const QString &sql, const QVarian
         done(nullptr, total);
     }, isDict());
     cd->watch(promise->future(), timeout(), [cd, run](const ErrorInfo &why) { cd->stopPrepared(run, why); });
+    return promise->future();
+}
+
+QFuture<qint64> CursorPrivate::withCachedStatement(
+        const QString &sql, std::function<QFuture<qint64>(CursorPrivate *, const PreparedStatement &)> then)
+{
+    QPointer<Cursor> cursor = q;
+    return ConnectionPrivate::get(connection)->cachedStatement(sql)
+            .then([cursor, then = std::move(then)](const PreparedStatement &statement) -> QFuture<qint64> {
+                if (!cursor)
+                    return failedFuture<qint64>(ErrorInfo::interface(QStringLiteral("The cursor is gone")));
+                return then(CursorPrivate::get(cursor), statement);
+            })
+            .unwrap();
+}
+
+QFuture<qint64> CursorPrivate::executeMany(const PreparedStatement &statement, const QList<QVariantList> &rows)
+{
+    if (closed)
+        return failedStatement<qint64>(closedError());
+    if (!connection)
+        return failedStatement<qint64>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+    ConnectionPrivate *cd = ConnectionPrivate::get(connection);
+    QList<ConnectionPrivate::QueryPacket> packets;
+    ErrorInfo error;
+    if (!cd->executeManyPackets(statement, rows, maxStatementLength, packets, error))
+        return failedStatement<qint64>(error);
+    if (packets.isEmpty()) { // nothing to run: nothing is sent, as executeMany(sql) does
+        endStream();
+        rowCount = 0;
+        return ready(qint64(0));
+    }
+    // Every command is the statement's, for lastExecuted(); the copies share one block.
+    const QList<QByteArray> statements(packets.size(), encodeText(statement.sql(), cd->textEncoding()));
+    auto promise = startedPromise<qint64>();
+    runStatements(statements, promise, completing(promise, [](qint64 total, const QList<ResultSet> &) { return total; }),
+                  std::move(packets));
     return promise->future();
 }
 
@@ -491,6 +529,22 @@ QFuture<qint64> Cursor::executePrepared(const QString &sql, const QVariantList &
 
 QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantList> &rows) { return d->executeMany(sql, rows); }
 QFuture<qint64> Cursor::executeMany(const QString &sql, const QList<QVariantMap> &rows) { return d->executeMany(sql, rows); }
+
+QFuture<qint64> Cursor::executeMany(const PreparedStatement &statement, const QList<QVariantList> &rows)
+{
+    return d->executeMany(statement, rows);
+}
+
+QFuture<qint64> Cursor::executeManyPrepared(const QString &sql, const QList<QVariantList> &rows)
+{
+    if (d->closed)
+        return d->failedStatement<qint64>(d->closedError());
+    if (!d->connection)
+        return d->failedStatement<qint64>(ErrorInfo::interface(QStringLiteral("The cursor's connection is gone")));
+    return d->withCachedStatement(sql, [rows](CursorPrivate *cd, const PreparedStatement &statement) {
+        return cd->executeMany(statement, rows);
+    });
+}
 
 QFuture<QVariantList> Cursor::callProc(const QString &name, const QVariantList &args)
 {

@@ -12,6 +12,8 @@
 #include <QtCore/QThread>
 #include <QtCore/QVersionNumber>
 
+#include <optional>
+
 
 namespace AsyncMySql {
 
@@ -60,11 +62,13 @@ PreparedStatementPrivate::~PreparedStatementPrivate()
 
 namespace {
 
-//! writeParameters()' side of visitParameter(): each value in its binary form, typed.
+/*! writeParameters()' side of visitParameter(): each value in its binary form, typed, into an
+    ExecuteWriter or a BulkWriter (no long data: a bulk row goes whole in its packet). */
+template<typename Writer>
 class ParameterSink
 {
 public:
-    ParameterSink(Protocol::ExecuteWriter &writer, TextEncoding encoding, std::vector<LongData> *longData, qsizetype threshold)
+    ParameterSink(Writer &writer, TextEncoding encoding, std::vector<LongData> *longData, qsizetype threshold)
         : m_writer(writer), m_encoding(encoding), m_longData(longData), m_threshold(threshold)
     {
     }
@@ -118,19 +122,33 @@ public:
 private:
     void string(quint8 type, QByteArray bytes)
     {
-        if (m_longData && m_threshold > 0 && bytes.size() >= m_threshold) {
-            m_longData->push_back(LongData{quint16(m_writer.count()), std::move(bytes)});
-            m_writer.addLongData(type);
-            return;
+        if constexpr (std::is_same_v<Writer, Protocol::ExecuteWriter>) {
+            if (m_longData && m_threshold > 0 && bytes.size() >= m_threshold) {
+                m_longData->push_back(LongData{quint16(m_writer.count()), std::move(bytes)});
+                m_writer.addLongData(type);
+                return;
+            }
         }
         m_writer.addString(type, bytes);
     }
 
-    Protocol::ExecuteWriter &m_writer;
+    Writer &m_writer;
     TextEncoding m_encoding;
     std::vector<LongData> *m_longData;
     qsizetype m_threshold;
 };
+
+template<typename Writer>
+bool writeValues(Writer &writer, const QVariantList &args, TextEncoding encoding, const Converters *converters,
+                 ErrorInfo &error, std::vector<LongData> *longData, qsizetype longDataThreshold)
+{
+    ParameterSink<Writer> sink(writer, encoding, longData, longDataThreshold);
+    for (const QVariant &arg : args) {
+        if (!visitParameter(arg, converters, sink, error))
+            return false;
+    }
+    return true;
+}
 
 } // namespace
 
@@ -138,12 +156,13 @@ bool writeParameters(Protocol::ExecuteWriter &writer, const QVariantList &args, 
                      const Converters *converters, ErrorInfo &error, std::vector<LongData> *longData,
                      qsizetype longDataThreshold)
 {
-    ParameterSink sink(writer, encoding, longData, longDataThreshold);
-    for (const QVariant &arg : args) {
-        if (!visitParameter(arg, converters, sink, error))
-            return false;
-    }
-    return true;
+    return writeValues(writer, args, encoding, converters, error, longData, longDataThreshold);
+}
+
+bool writeParameters(Protocol::BulkWriter &writer, const QVariantList &args, TextEncoding encoding,
+                     const Converters *converters, ErrorInfo &error)
+{
+    return writeValues(writer, args, encoding, converters, error, nullptr, 0);
 }
 
 } // namespace AsyncMySql
@@ -214,6 +233,68 @@ bool ConnectionPrivate::executePacket(const PreparedStatement &statement, const 
         return false;
     }
     return executePacket(s->id, s->sql, args, packet, error);
+}
+
+bool ConnectionPrivate::bulkExecutes(const PreparedStatementPrivate *statement) const
+{
+    return (session.capabilities() & Capability::MariaDbStmtBulk) && !statement->params.isEmpty()
+            && statement->columns.isEmpty();
+}
+
+bool ConnectionPrivate::executeManyPackets(const PreparedStatement &statement, const QList<QVariantList> &rows,
+                                           qsizetype maxPacket, QList<QueryPacket> &packets, ErrorInfo &error)
+{
+    const PreparedStatementPrivate *s = PreparedStatementPrivate::get(statement);
+    if (!checkStatement(s, error))
+        return false;
+    for (const QVariantList &row : rows) {
+        if (row.size() != s->params.size()) {
+            error = ErrorInfo::programming(QStringLiteral("The statement takes %1 parameters, a row has %2")
+                                                   .arg(s->params.size()).arg(row.size()));
+            return false;
+        }
+    }
+    packets.clear();
+    if (!bulkExecutes(s)) {
+        packets.reserve(rows.size());
+        for (const QVariantList &row : rows) {
+            QueryPacket packet;
+            if (!executePacket(s->id, s->sql, row, packet, error))
+                return false;
+            packets.append(std::move(packet));
+        }
+        return true;
+    }
+    std::optional<BulkWriter> writer;
+    const auto flush = [&] {
+        QueryPacket packet;
+        packet.bytes = writer->take(&packet.replySeq);
+        packet.binary = true;
+        packets.append(std::move(packet));
+        writer.reset();
+    };
+    for (const QVariantList &row : rows) {
+        if (writer && writer->size() >= maxPacket)
+            flush();
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            if (!writer)
+                writer.emplace(s->id, int(s->params.size()));
+            writer->beginRow();
+            if (!writeParameters(*writer, row, encoding, &options.converters, error))
+                return false;
+            if (writer->endRow())
+                break;
+            // The row's values have other types than the packet's columns: a packet of its own
+            // (a fresh writer takes any row, so there is no second refusal).
+            Q_ASSERT(attempt == 0 && writer->rowCount() > 0);
+            flush();
+        }
+    }
+    if (writer)
+        flush();
+    if (echo)
+        logQuery(encodeText(s->sql, encoding));
+    return true;
 }
 
 bool ConnectionPrivate::executePacket(quint32 id, const QString &sql, const QVariantList &args, QueryPacket &packet,
@@ -422,12 +503,27 @@ QFuture<PreparedStatement> ConnectionPrivate::cachedStatement(const QString &sql
         promise->finish();
         return promise->future();
     }
-    prepare(sql, completing(promise, [this, key](const PreparedStatement &statement) {
+    prepareCached(sql, key, promise, true);
+    return promise->future();
+}
+
+void ConnectionPrivate::prepareCached(const QString &sql, const QByteArray &key,
+                                      const std::shared_ptr<QPromise<PreparedStatement>> &promise, bool mayRetry)
+{
+    const auto done = completing(promise, [this, key](const PreparedStatement &statement) {
         if (statementCache.capacity() > 0)
             statementCache.insert(key, statement);
         return statement;
-    }));
-    return promise->future();
+    });
+    prepare(sql, [this, sql, key, promise, mayRetry, done](const ErrorInfo *error, const PreparedStatement &statement) {
+        if (error && error->code == MaxPreparedStatementsReached && mayRetry && canRunCommands()) {
+            // As runPrepared(): the server's room for statements is taken; ours go, then once more.
+            statementCache.clear();
+            prepareCached(sql, key, promise, false);
+            return;
+        }
+        done(error, statement);
+    });
 }
 
 void ConnectionPrivate::preparedFailed(const std::shared_ptr<PreparedRun> &run, const ErrorInfo &error)

@@ -82,5 +82,9 @@ struct LongData
 bool writeParameters(Protocol::ExecuteWriter &writer, const QVariantList &args, TextEncoding encoding,
                      const Converters *converters, ErrorInfo &error, std::vector<LongData> *longData = nullptr,
                      qsizetype longDataThreshold = 0);
+/*! writeParameters() for one row of \a writer's COM_STMT_BULK_EXECUTE, between its beginRow()
+    and endRow(). */
+bool writeParameters(Protocol::BulkWriter &writer, const QVariantList &args, TextEncoding encoding,
+                     const Converters *converters, ErrorInfo &error);
 
 } // namespace AsyncMySql

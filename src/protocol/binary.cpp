@@ -114,8 +114,9 @@ constexpr quint8 NoCursor = 0;
 } // namespace
 
 ExecuteWriter::ExecuteWriter(quint32 statementId, int paramCount, QByteArray buffer)
-    : m_out(std::move(buffer)), m_paramCount(paramCount)
+    : m_paramCount(paramCount)
 {
+    m_out = std::move(buffer);
     if (m_out.isDetached())
         m_out.resize(0); // keeps the block (clear() would free it)
     else
@@ -136,51 +137,154 @@ ExecuteWriter::ExecuteWriter(quint32 statementId, int paramCount, QByteArray buf
     w.zeros(2 * paramCount);
 }
 
-void ExecuteWriter::setType(quint8 type, bool isUnsigned)
+bool ExecuteWriter::slot(quint8 type, bool isUnsigned)
 {
     Q_ASSERT(m_index < m_paramCount);
     char *t = m_out.data() + m_typesAt + 2 * m_index;
     t[0] = char(type);
     t[1] = char(isUnsigned ? UnsignedParam : 0);
     ++m_index;
+    return true;
 }
 
-void ExecuteWriter::addNull()
+void ExecuteWriter::nullSlot()
 {
     m_out[m_bitmapAt + m_index / 8] = char(quint8(m_out[m_bitmapAt + m_index / 8]) | (1u << (m_index % 8)));
-    setType(Column::Null);
+    slot(Column::Null, false);
 }
 
-void ExecuteWriter::addSigned(qint64 v)
+QByteArray ExecuteWriter::take(quint8 *nextSeq)
 {
-    setType(Column::LongLong);
-    ByteWriter(m_out).u64(quint64(v));
+    Q_ASSERT(m_index == m_paramCount);
+    return frameCommand(std::move(m_out), quint8(Command::StmtExecute), nextSeq);
 }
 
-void ExecuteWriter::addUnsigned(quint64 v)
+// ---------------------------------------------------------------------------------------------
+// BulkWriter
+
+namespace {
+constexpr quint16 SendTypesToServer = 128;
+enum Indicator : quint8 { ValueFollows = 0, NullValue = 1 };
+} // namespace
+
+BulkWriter::BulkWriter(quint32 statementId, int paramCount)
+    : m_paramCount(paramCount)
 {
-    setType(Column::LongLong, true);
-    ByteWriter(m_out).u64(v);
+    Q_ASSERT(paramCount > 0); // a row of no values would be no bytes: rows could not be told apart
+    m_out.reserve(CommandPrefixSize + 6 + 2 * paramCount + 64 * paramCount);
+    m_out.resize(CommandPrefixSize); // framed by take()
+    ByteWriter w(m_out);
+    w.u32(statementId);
+    w.u16(SendTypesToServer);
+    m_typesAt = m_out.size();
+    // Column::Null until a value gives the column its type (NULL values have none).
+    for (int i = 0; i < paramCount; ++i) {
+        w.u8(Column::Null);
+        w.u8(0);
+    }
 }
 
-void ExecuteWriter::addDouble(double v)
+void BulkWriter::beginRow()
 {
-    setType(Column::Double);
+    m_index = 0;
+    m_refused = false;
+    m_rowAt = m_out.size();
+    m_typedByRow.clear();
+}
+
+bool BulkWriter::slot(quint8 type, bool isUnsigned)
+{
+    Q_ASSERT(m_index < m_paramCount);
+    const int param = m_index++;
+    if (m_refused)
+        return false;
+    char *t = m_out.data() + m_typesAt + 2 * param;
+    const char flag = char(isUnsigned ? UnsignedParam : 0);
+    if (quint8(t[0]) == Column::Null) {
+        t[0] = char(type);
+        t[1] = flag;
+        m_typedByRow.append(param);
+    } else if (quint8(t[0]) != type || t[1] != flag) {
+        m_refused = true;
+        return false;
+    }
+    ByteWriter(m_out).u8(ValueFollows);
+    return true;
+}
+
+void BulkWriter::nullSlot()
+{
+    Q_ASSERT(m_index < m_paramCount);
+    ++m_index;
+    if (!m_refused)
+        ByteWriter(m_out).u8(NullValue);
+}
+
+bool BulkWriter::endRow()
+{
+    Q_ASSERT(m_index == m_paramCount);
+    if (!m_refused) {
+        ++m_rows;
+        return true;
+    }
+    m_out.truncate(m_rowAt);
+    for (const int param : std::as_const(m_typedByRow))
+        m_out[m_typesAt + 2 * param] = char(Column::Null);
+    return false;
+}
+
+QByteArray BulkWriter::take(quint8 *nextSeq)
+{
+    Q_ASSERT(m_rows > 0);
+    return frameCommand(std::move(m_out), quint8(Command::StmtBulkExecute), nextSeq);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ParameterValues: the values themselves, the same in both packets
+
+template<typename Layout>
+void ParameterValues<Layout>::addNull()
+{
+    layout().nullSlot();
+}
+
+template<typename Layout>
+void ParameterValues<Layout>::addSigned(qint64 v)
+{
+    if (layout().slot(Column::LongLong, false))
+        ByteWriter(m_out).u64(quint64(v));
+}
+
+template<typename Layout>
+void ParameterValues<Layout>::addUnsigned(quint64 v)
+{
+    if (layout().slot(Column::LongLong, true))
+        ByteWriter(m_out).u64(v);
+}
+
+template<typename Layout>
+void ParameterValues<Layout>::addDouble(double v)
+{
+    if (!layout().slot(Column::Double, false))
+        return;
     quint64 bits;
     static_assert(sizeof bits == sizeof v);
     memcpy(&bits, &v, sizeof v);
     ByteWriter(m_out).u64(bits);
 }
 
-void ExecuteWriter::addString(quint8 type, QByteArrayView bytes)
+template<typename Layout>
+void ParameterValues<Layout>::addString(quint8 type, QByteArrayView bytes)
 {
-    setType(type);
-    ByteWriter(m_out).lenencString(bytes);
+    if (layout().slot(type, false))
+        ByteWriter(m_out).lenencString(bytes);
 }
 
-void ExecuteWriter::addDate(int year, int month, int day)
+template<typename Layout>
+void ParameterValues<Layout>::addDate(int year, int month, int day)
 {
-    setType(Column::Date);
+    if (!layout().slot(Column::Date, false))
+        return;
     ByteWriter w(m_out);
     w.u8(4);
     w.u16(quint16(year));
@@ -188,9 +292,11 @@ void ExecuteWriter::addDate(int year, int month, int day)
     w.u8(quint8(day));
 }
 
-void ExecuteWriter::addDateTime(int year, int month, int day, int hour, int minute, int second, int microsecond)
+template<typename Layout>
+void ParameterValues<Layout>::addDateTime(int year, int month, int day, int hour, int minute, int second, int microsecond)
 {
-    setType(Column::DateTimeType);
+    if (!layout().slot(Column::DateTimeType, false))
+        return;
     ByteWriter w(m_out);
     w.u8(microsecond ? 11 : 7);
     w.u16(quint16(year));
@@ -203,9 +309,11 @@ void ExecuteWriter::addDateTime(int year, int month, int day, int hour, int minu
         w.u32(quint32(microsecond));
 }
 
-void ExecuteWriter::addTime(bool negative, quint32 days, int hours, int minutes, int seconds, int microseconds)
+template<typename Layout>
+void ParameterValues<Layout>::addTime(bool negative, quint32 days, int hours, int minutes, int seconds, int microseconds)
 {
-    setType(Column::Time);
+    if (!layout().slot(Column::Time, false))
+        return;
     ByteWriter w(m_out);
     w.u8(microseconds ? 12 : 8);
     w.u8(negative ? 1 : 0);
@@ -217,13 +325,8 @@ void ExecuteWriter::addTime(bool negative, quint32 days, int hours, int minutes,
         w.u32(quint32(microseconds));
 }
 
-void ExecuteWriter::addLongData(quint8 type) { setType(type); }
-
-QByteArray ExecuteWriter::take(quint8 *nextSeq)
-{
-    Q_ASSERT(m_index == m_paramCount);
-    return frameCommand(std::move(m_out), quint8(Command::StmtExecute), nextSeq);
-}
+template class ParameterValues<ExecuteWriter>;
+template class ParameterValues<BulkWriter>;
 
 QByteArray longDataPacket(quint32 statementId, quint16 param, QByteArrayView chunk)
 {

@@ -292,9 +292,10 @@ Exchange::Status ConnectExchange::onHandshake(const Packet &packet, QByteArray &
     else if (m_settings.compression != CompressionAlgorithm::None && (server & Capability::Compress))
         wanted |= Capability::Compress;
     if (!(server & Capability::LongPassword)) {
-        // MariaDB: dropping "CLIENT_MYSQL" lets us ask for extended type info (JSON columns).
+        // MariaDB: dropping "CLIENT_MYSQL" lets us ask for extended type info (JSON columns)
+        // and bulk execution of prepared statements (Cursor::executeMany()).
         wanted &= ~quint64(Capability::LongPassword);
-        wanted |= Capability::MariaDbExtendedTypeInfo;
+        wanted |= Capability::MariaDbExtendedTypeInfo | Capability::MariaDbStmtBulk;
     }
     const bool serverTls = server & Capability::Ssl;
     if (!m_settings.secureTransport) {
