@@ -11,6 +11,7 @@
 #include <AsyncMySql/Row.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/PreparedStatement.h>
+#include <AsyncMySql/Batch.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Converters.h>
 #include <AsyncMySql/Transaction.h>

@@ -4,6 +4,7 @@
 #include <AsyncMySql/Arguments.h>
 #include <AsyncMySql/ConnectOptions.h>
 #include <AsyncMySql/Error.h>
+#include <AsyncMySql/Batch.h>
 #include <AsyncMySql/PreparedStatement.h>
 #include <AsyncMySql/ResultSet.h>
 #include <AsyncMySql/Transaction.h>
@@ -237,6 +238,21 @@ public:
         a context object, from the connection's queued calls, in the connection's thread. */
     template<typename Work>
     [[nodiscard]] auto withTransaction(Work &&work);
+    /*! Runs every statement of \a batch, all written in one go (one round trip for the lot):
+        each runs whatever the others did, and the future finishes with one BatchResult per
+        statement, in order, its result or its typed error (each failure is also reported on
+        errorOccurred). A statement whose arguments cannot be sent fails alone, before it is
+        sent. QFuture::cancel() and the query timeout abandon what has not answered yet. */
+    [[nodiscard]] QFuture<QList<BatchResult>> run(const Batch &batch);
+    /*! \a batch's statements in one transaction: BEGIN and the statements written in one go,
+        then COMMIT once all answered without an error, and the future finishes with their
+        results; else ROLLBACK, and it fails with the first error (none of the batch's changes
+        stay). Autocommit is off while it runs (a statement behind one whose error ended the
+        transaction, such as a deadlock, cannot commit by itself). Every statement is checked
+        before anything is sent; a bad argument fails the call with nothing run. Fails with
+        ProgrammingError while a transaction is open. Commands queued on the connection while
+        it runs run inside the transaction, as with transaction(). Costs two round trips. */
+    [[nodiscard]] QFuture<QList<ResultSet>> transaction(const Batch &batch);
     [[nodiscard]] QFuture<void> begin();
     [[nodiscard]] QFuture<void> commit();
     [[nodiscard]] QFuture<void> rollback();

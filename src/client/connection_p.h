@@ -201,6 +201,10 @@ public:
     /*! MariaDB's COM_STMT_BULK_EXECUTE runs \a statement for many rows in one command: the
         server has it (MariaDbStmtBulk), the statement takes parameters and returns no rows. */
     bool bulkExecutes(const PreparedStatementPrivate *statement) const;
+    /*! A batch's statement: \a sql interpolated with \a args (COM_QUERY), or \a statement's
+        COM_STMT_EXECUTE if given. False, with \a error set, as query() and execute() refuse. */
+    bool batchPacket(const QString &sql, const QVariantList &args, const PreparedStatement *statement,
+                     QueryPacket &packet, ErrorInfo &error);
     //! MariaDB 10.2 on: COM_STMT_EXECUTE may name the statement prepared just before it.
     bool executesLastPrepared() const;
     //! A cancel or timeout (\a why) of a runPrepared() call: its command is abandoned.
