@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "typecases.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QScopeGuard>
 
 using namespace AsyncMySql;
@@ -379,6 +380,63 @@ private Q_SLOTS:
             QCOMPARE(r.value(0).toLongLong(), qint64(2 * i));
             QCOMPARE(r.value(1).toString(), QStringLiteral("row %1").arg(i));
         }
+    }
+
+    void cancelAndTimeout()
+    {
+        // A prepared execute is interrupted like a query (KILL QUERY, the reply drained): the
+        // next execute of the same statement waits for it, not for the ten seconds.
+        ConnectOptions o = TestUtil::options();
+        o.queryTimeout = std::chrono::milliseconds(300);
+        Connection c(o);
+        AWAIT(c.open());
+        const PreparedStatement sleep = AWAIT(c.prepare(QStringLiteral("SELECT SLEEP(?)")));
+        QElapsedTimer timer;
+        timer.start();
+        EXPECT_ERROR(c.execute(sleep, 10), OperationalError, 3024);
+        EXPECT_ERROR(c.queryPrepared(QStringLiteral("SELECT SLEEP(?)"), 10), OperationalError, 3024);
+        Cursor *cur = c.cursor(CursorType::Streaming);
+        EXPECT_ERROR(cur->execute(sleep, 10), OperationalError, 3024);
+        QCOMPARE(AWAIT(c.execute(sleep, 0)).rows().first().value(0).toInt(), 0);
+        Cursor *patient = c.cursor();
+        patient->setQueryTimeout(std::chrono::milliseconds(0)); // only the cancel stops it
+        QFuture<qint64> running = patient->execute(sleep, 10);
+        QTest::qWait(200); // let the server start it
+        running.cancel();
+        QVERIFY(TestUtil::waitFor(running, 5000));
+        QVERIFY(running.isCanceled());
+        QCOMPARE(AWAIT(c.execute(sleep, 0)).rows().first().value(0).toInt(), 0);
+        // A batch is stopped by the timeout too, and what was stopped fails with it.
+        Batch batch;
+        batch.add(sleep, {10}).add(QStringLiteral("SELECT 1"));
+        const QList<BatchResult> results = AWAIT(c.run(batch));
+        QCOMPARE(results.size(), 2);
+        QVERIFY(results.at(0).isError());
+        QCOMPARE(results.at(0).error()->code(), 3024);
+        QVERIFY2(timer.elapsed() < 8000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(sleep.isValid());
+    }
+
+    void pooledResetClosesStatements()
+    {
+        // A pool's reset on release ends the session's statements: a handle kept across it is
+        // an InterfaceError; queryPrepared() prepares again by itself.
+        PoolOptions po;
+        po.connection = TestUtil::options();
+        po.minSize = 1;
+        po.maxSize = 1;
+        po.resetOnRelease = true;
+        std::unique_ptr<Pool> pool(AWAIT(Pool::create(po)));
+        PreparedStatement kept;
+        {
+            PooledConnection c = AWAIT(pool->acquire());
+            kept = AWAIT(c->prepare(QStringLiteral("SELECT ? + 1")));
+            QCOMPARE(AWAIT(c->queryPrepared(QStringLiteral("SELECT ? * 3"), 2)).rows().first().value(0).toInt(), 6);
+        }
+        PooledConnection c = AWAIT(pool->acquire());
+        QVERIFY(!kept.isValid());
+        EXPECT_ERROR(c->execute(kept, 1), InterfaceError, 0);
+        QCOMPARE(AWAIT(c->queryPrepared(QStringLiteral("SELECT ? * 3"), 5)).rows().first().value(0).toInt(), 15);
     }
 
     void executeManyBulk_data()
